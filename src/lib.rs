@@ -1,0 +1,12 @@
+//! reqdoctor: answers Alipay `my.request` and WeChat `wx.request` errors in chat.
+//!
+//! Data flows one way: [`knowledge`] (load + validate files) → [`matcher`] (text in, ranked
+//! matches with evidence out) → [`reply`] (render a match for a terminal or an embed) →
+//! the front ends ([`cli`], and the Discord bot).
+
+pub mod cli;
+pub mod eval;
+pub mod knowledge;
+pub mod matcher;
+pub mod reply;
+pub mod text;

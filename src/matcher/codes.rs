@@ -1,0 +1,297 @@
+//! Codes written in free text: `error: 14`, `错误码 14`, `statusCode: 500`, `返回 401`,
+//! `403 Forbidden`, `errno 600002`, `net::ERR_FAILED`, `cronet_error_code:-202`.
+
+use std::ops::Range;
+
+use regex::Regex;
+
+use crate::knowledge::Code;
+
+/// How a code was written, which says how sure we are that it is one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum CodeForm {
+    /// A bare number, only considered when someone asked the bot directly.
+    Bare,
+    /// `error 14`, `报错 14`, `error: 14 on android`: probably a code, needs context.
+    Loose,
+    /// `error: 14`, `错误码 14`, `statusCode: 500`, `403 Forbidden`, `errno 600002`.
+    Explicit,
+    /// A field of a pasted fail object.
+    FailObject,
+}
+
+/// A code found in the folded text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FoundCode {
+    /// The code.
+    pub code: Code,
+    /// How it was written.
+    pub form: CodeForm,
+    /// The range it covers in the folded text.
+    pub span: Range<usize>,
+}
+
+/// Compiled code recognisers.
+#[derive(Debug, Clone)]
+pub struct CodeScanner {
+    keyed: Regex,
+    reason: Regex,
+    net_name: Regex,
+    net_number: Regex,
+    bare: Regex,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Key {
+    Errno,
+    ErrCode,
+    Status,
+    ErrorStrong,
+    Error,
+    Returned,
+}
+
+impl Default for CodeScanner {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl CodeScanner {
+    /// Compiles the recognisers (once, at load).
+    pub fn new() -> Self {
+        let keyed = Regex::new(
+            r#"(?x)
+            (?:
+                (?P<errno>(?-u:\b)err_?no)
+              | (?P<errcode>(?-u:\b)err(?:or)?[\s_]?code)
+              | (?P<status>(?-u:\b)(?:status[\s_]?code|http[\s_]?status(?:[\s_]?code)?|status|http)|http状态码|状态码|响应码|返回码)
+              | (?P<strong>错误码|错误代码|错误号|报错码)
+              | (?P<error>(?-u:\b)(?:error|err)|报错|错误)
+              | (?P<returned>返回了?|(?-u:\b)(?:returns?|returned|returning|got|getting|gets|gives?|giving|throws?|responds?\swith|responded\swith)(?:\s(?:an?|the|http|status|back))*)
+            )
+            ["']?\s?(?P<sep>[:=]|是|为|了)?\s?["']?\s?
+            (?P<num>-?[0-9]{1,7})"#,
+        )
+        .expect("static regex");
+        let reason = Regex::new(
+            r"(?x)(?-u:\b)(?P<num>[1-5][0-9]{2})\s?(?:bad\srequest|unauthori[sz]ed|forbidden|not\sfound|request\sentity\stoo\slarge|payload\stoo\slarge|content\stoo\slarge|internal\sserver\serror|bad\sgateway|service\sunavailable|gateway\stime-?out)",
+        )
+        .expect("static regex");
+        let net_name = Regex::new(r"net::err_(?P<name>[a-z_]{3,40})").expect("static regex");
+        let net_number = Regex::new(
+            r"(?:(?P<a>-[0-9]{1,3})\s?:\s?net::|cronet_error_code\s?:\s?(?P<b>-[0-9]{1,3})|(?-u:\b)errcode\s?:\s?(?P<c>-[0-9]{1,3}))",
+        )
+        .expect("static regex");
+        let bare = Regex::new(r"(?:^|[^0-9a-z_.:-])(?P<num>-?[0-9]{1,6})(?:$|[^0-9a-z_.:])").expect("static regex");
+        CodeScanner {
+            keyed,
+            reason,
+            net_name,
+            net_number,
+            bare,
+        }
+    }
+
+    /// Every code written in `text` (folded), with how it was written. `net_names` resolves
+    /// `net::ERR_NAME` to its number.
+    pub fn scan(&self, text: &str, net_names: impl Fn(&str) -> Option<i32>, out: &mut Vec<FoundCode>) {
+        for caps in self.keyed.captures_iter(text) {
+            let whole = caps.get(0).expect("match");
+            let num = caps.name("num").expect("num group");
+            let Ok(n) = num.as_str().parse::<i64>() else {
+                continue;
+            };
+            let Some(after) = after_number(text, num.end()) else {
+                continue;
+            };
+            let key = if caps.name("errno").is_some() {
+                Key::Errno
+            } else if caps.name("errcode").is_some() {
+                Key::ErrCode
+            } else if caps.name("status").is_some() {
+                Key::Status
+            } else if caps.name("strong").is_some() {
+                Key::ErrorStrong
+            } else if caps.name("error").is_some() {
+                Key::Error
+            } else {
+                Key::Returned
+            };
+            let sep = caps.name("sep").is_some();
+            let span = whole.start()..num.end();
+            let found = |code, form| FoundCode { code, form, span: span.clone() };
+            let http = |n: i64| (100..=999).contains(&n).then(|| Code::Http(n as u16));
+            let item = match key {
+                Key::Errno if n >= 0 => Some(found(Code::Errno(n as u32), CodeForm::Explicit)),
+                Key::ErrCode if n < 0 => Some(found(Code::Net(n as i32), CodeForm::Explicit)),
+                Key::ErrCode if n < 100 => Some(found(Code::AlipayError(n as u32), CodeForm::Explicit)),
+                Key::ErrCode => None,
+                Key::Status => http(n).map(|c| found(c, CodeForm::Explicit)),
+                Key::Returned => http(n).map(|c| found(c, CodeForm::Explicit)),
+                Key::ErrorStrong | Key::Error => {
+                    let form = if key == Key::ErrorStrong || (sep && after == After::Clean) {
+                        CodeForm::Explicit
+                    } else {
+                        CodeForm::Loose
+                    };
+                    if (0..100).contains(&n) {
+                        Some(found(Code::AlipayError(n as u32), form))
+                    } else if (100..=599).contains(&n) {
+                        http(n).map(|c| found(c, CodeForm::Loose))
+                    } else if n < 0 {
+                        Some(found(Code::Net(n as i32), CodeForm::Loose))
+                    } else {
+                        None
+                    }
+                }
+                Key::Errno => None,
+            };
+            out.extend(item);
+        }
+        for caps in self.reason.captures_iter(text) {
+            let whole = caps.get(0).expect("match");
+            if let Ok(n) = caps["num"].parse::<u16>() {
+                out.push(FoundCode {
+                    code: Code::Http(n),
+                    form: CodeForm::Explicit,
+                    span: whole.range(),
+                });
+            }
+        }
+        for caps in self.net_name.captures_iter(text) {
+            if let Some(n) = net_names(&caps["name"]) {
+                out.push(FoundCode {
+                    code: Code::Net(n),
+                    form: CodeForm::Explicit,
+                    span: caps.get(0).expect("match").range(),
+                });
+            }
+        }
+        for caps in self.net_number.captures_iter(text) {
+            let m = caps.name("a").or(caps.name("b")).or(caps.name("c")).expect("one group");
+            if let Ok(n) = m.as_str().parse::<i32>() {
+                out.push(FoundCode {
+                    code: Code::Net(n),
+                    form: CodeForm::Explicit,
+                    span: caps.get(0).expect("match").range(),
+                });
+            }
+        }
+    }
+
+    /// Standalone numbers, for direct questions such as `/ask 14` or `@bot 600002`.
+    pub fn bare_numbers(&self, text: &str, out: &mut Vec<(i64, Range<usize>)>) {
+        let mut at = 0;
+        while at < text.len() {
+            let Some(caps) = self.bare.captures_at(text, at) else {
+                break;
+            };
+            let m = caps.name("num").expect("num");
+            if let Ok(n) = m.as_str().parse::<i64>() {
+                out.push((n, m.range()));
+            }
+            at = m.end();
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum After {
+    /// End, punctuation, CJK text: the number stands alone.
+    Clean,
+    /// Followed by an English word (`error: 2 files`): maybe not a code.
+    Word,
+}
+
+/// Measure words after which a number is a count, not a code (`报错 14 个`, `14 次`).
+const MEASURE_WORDS: &[char] = &['个', '次', '条', '号', '点', '分', '天', '人', '行', '秒', '处', '项', '%', '年', '月', '日', '小', '位'];
+
+/// Looks at what follows a number: `None` when it is clearly not a code (more digits,
+/// a decimal or time, a unit or count).
+fn after_number(text: &str, end: usize) -> Option<After> {
+    let rest = &text[end..];
+    let mut chars = rest.chars();
+    let Some(c) = chars.next() else {
+        return Some(After::Clean);
+    };
+    let next = chars.next();
+    match c {
+        '0'..='9' => None,
+        '.' | ':' | '/' if next.is_some_and(|n| n.is_ascii_digit()) => None,
+        'a'..='z' | '_' => None,
+        c if MEASURE_WORDS.contains(&c) => None,
+        ' ' => match next {
+            Some(n) if MEASURE_WORDS.contains(&n) => None,
+            Some('a'..='z') => {
+                let word: String = rest[1..].chars().take_while(char::is_ascii_alphabetic).collect();
+                if matches!(word.as_str(), "ms" | "s" | "sec" | "secs" | "seconds" | "px" | "kb" | "mb" | "min" | "mins" | "minutes" | "hours" | "days" | "am" | "pm" | "errors" | "warnings" | "tests" | "files" | "times" | "items") {
+                    None
+                } else {
+                    Some(After::Word)
+                }
+            }
+            _ => Some(After::Clean),
+        },
+        _ => Some(After::Clean),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::text::Folded;
+
+    fn codes(s: &str) -> Vec<(Code, CodeForm)> {
+        let f = Folded::new(s);
+        let mut out = Vec::new();
+        CodeScanner::new().scan(&f.text, |n| (n == "failed").then_some(-2), &mut out);
+        out.into_iter().map(|c| (c.code, c.form)).collect()
+    }
+
+    #[test]
+    fn alipay_codes_in_every_spelling() {
+        for s in ["error: 14", "error:14", "error=14", "\"error\":14", "错误码 14", "错误码14", "ERROR：１４", "错误码：１４"] {
+            assert_eq!(codes(s), vec![(Code::AlipayError(14), CodeForm::Explicit)], "{s}");
+        }
+        for s in ["error 14", "报错 14", "报错14", "error: 14 on android"] {
+            assert_eq!(codes(s), vec![(Code::AlipayError(14), CodeForm::Loose)], "{s}");
+        }
+    }
+
+    #[test]
+    fn numbers_that_are_not_codes() {
+        for s in ["error: 2 files changed", "报错 14 个", "报错 14:30", "error 1.5", "error: 14ms", "version 2.10.4", "make: *** [all] Error 2a"] {
+            assert!(codes(s).is_empty(), "{s}: {:?}", codes(s));
+        }
+    }
+
+    #[test]
+    fn http_statuses_only_as_statuses() {
+        assert_eq!(codes("statusCode: 500"), vec![(Code::Http(500), CodeForm::Explicit)]);
+        assert_eq!(codes("返回 401"), vec![(Code::Http(401), CodeForm::Explicit)]);
+        assert_eq!(codes("got a 403 Forbidden")[0].0, Code::Http(403));
+        assert_eq!(codes("HTTP 500")[0], (Code::Http(500), CodeForm::Explicit));
+        assert_eq!(codes("HTTP响应码：571")[0].0, Code::Http(571));
+        assert!(codes("we have 500 users and 401 tickets").is_empty());
+    }
+
+    #[test]
+    fn wechat_errno_and_net_errors() {
+        assert_eq!(codes("errno: 600002")[0].0, Code::Errno(600002));
+        assert_eq!(codes("\"errno\":600003")[0].0, Code::Errno(600003));
+        let c = codes("request:fail -2:net::ERR_FAILED");
+        assert!(c.contains(&(Code::Net(-2), CodeForm::Explicit)));
+        assert!(codes("cronet_error_code:-202").contains(&(Code::Net(-202), CodeForm::Explicit)));
+    }
+
+    #[test]
+    fn bare_numbers() {
+        let mut out = Vec::new();
+        CodeScanner::new().bare_numbers("14", &mut out);
+        assert_eq!(out[0].0, 14);
+        out.clear();
+        CodeScanner::new().bare_numbers("-202 和 600002", &mut out);
+        assert_eq!(out.iter().map(|x| x.0).collect::<Vec<_>>(), vec![-202, 600002]);
+    }
+}

@@ -1,0 +1,656 @@
+//! Text in, ranked answers with evidence out.
+//!
+//! Everything is compiled once from the knowledge: one Aho-Corasick automaton for every
+//! literal (phrases, keywords, context words), a `RegexSet` for patterns, and the code
+//! recognisers. A message is folded once and scanned a constant number of times, so time is
+//! linear in its length. Nothing here knows about Discord or terminals.
+
+mod codes;
+mod fail_object;
+mod terms;
+
+use std::collections::HashMap;
+use std::ops::Range;
+use std::sync::Arc;
+
+use regex::{Regex, RegexSet};
+use serde::Serialize;
+
+pub use codes::CodeForm;
+pub use fail_object::{FailObject, FieldKey, FieldValue};
+
+use crate::knowledge::{Code, Knowledge, Platform, Problem};
+use crate::text::{code_fences, inside, Folded};
+use codes::{CodeScanner, FoundCode};
+use terms::{HitKind, TermId, TermIndex, TermIndexBuilder};
+
+/// Messages longer than this are only read up to here (Discord's own limit is 4,000
+/// characters; this keeps a pasted megabyte from costing more than a few milliseconds).
+pub const MAX_INPUT_BYTES: usize = 64 * 1024;
+
+/// Why the matcher is being asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// The bot is deciding whether to speak unprompted: answer only when sure.
+    Auto,
+    /// Someone asked the bot directly: always give the best candidates.
+    Lookup,
+}
+
+/// What triggered a match.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum EvidenceKind {
+    /// A typed code (`error:14`, `errno:600002`, `http:401`, `net:-2`).
+    Code {
+        /// The code, as `kind:number`.
+        #[serde(serialize_with = "display")]
+        code: Code,
+        /// How it was written.
+        #[serde(serialize_with = "debug_lower")]
+        form: CodeForm,
+    },
+    /// A literal phrase of the entry.
+    Phrase,
+    /// A regex pattern of the entry.
+    Pattern,
+    /// The entry's keyword groups.
+    Keywords {
+        /// How many groups were present.
+        groups_hit: usize,
+        /// How many groups the entry has.
+        groups: usize,
+    },
+    /// The message names the entry id.
+    EntryId,
+}
+
+fn display<S: serde::Serializer>(c: &Code, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(c)
+}
+
+fn debug_lower<S: serde::Serializer>(f: &CodeForm, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(match f {
+        CodeForm::Bare => "bare",
+        CodeForm::Loose => "loose",
+        CodeForm::Explicit => "explicit",
+        CodeForm::FailObject => "fail_object",
+    })
+}
+
+/// One reason a message matched an entry, located in the original message.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Evidence {
+    /// What kind of signal it was.
+    #[serde(flatten)]
+    pub kind: EvidenceKind,
+    /// The matched text, as written in the message.
+    pub text: String,
+    /// Byte range in the original message.
+    pub start: usize,
+    /// End of the byte range.
+    pub end: usize,
+    /// Whether it sits inside a pasted fail object.
+    pub in_fail_object: bool,
+    /// Whether it sits inside a ``` code block.
+    pub in_code_block: bool,
+}
+
+/// One candidate answer.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Match {
+    /// Entry id.
+    pub id: String,
+    /// Confidence in 0..=1.
+    pub score: f32,
+    /// Why, strongest first.
+    pub evidence: Vec<Evidence>,
+}
+
+/// Errors building a matcher from knowledge.
+#[derive(Debug, thiserror::Error)]
+pub enum MatcherError {
+    /// A pattern did not compile (knowledge validation normally catches this first).
+    #[error("pattern of `{id}` does not compile: {source}")]
+    Pattern {
+        /// Entry id.
+        id: String,
+        /// Regex error.
+        source: regex::Error,
+    },
+}
+
+/// Score at or above which `Auto` mode speaks (the "normal" confidence).
+pub const DEFAULT_AUTO_THRESHOLD: f32 = 0.75;
+/// Candidates below this are not shown even in `Lookup` mode.
+const LOOKUP_FLOOR: f32 = 0.12;
+/// How many candidates `Lookup` returns at most.
+const LOOKUP_MAX: usize = 5;
+/// How many answers `Auto` returns at most (the best plus "also see").
+const AUTO_MAX: usize = 3;
+
+#[derive(Debug, Clone, Copy)]
+enum Role {
+    ContextStrong,
+    ContextWeak,
+    Question,
+    Resolved,
+    Platform(Platform),
+    Keyword { entry: u32, group: u8 },
+    Phrase { entry: u32 },
+}
+
+/// A compiled matcher over one knowledge base.
+#[derive(Debug, Clone)]
+pub struct Matcher {
+    knowledge: Arc<Knowledge>,
+    terms: TermIndex,
+    roles: Vec<Vec<Role>>,
+    patterns: RegexSet,
+    pattern_regexes: Vec<(u32, Regex)>,
+    codes: CodeScanner,
+    code_owner: HashMap<Code, u32>,
+    net_names: HashMap<String, i32>,
+    id_regex: Regex,
+    groups: Vec<u8>,
+    auto_threshold: f32,
+}
+
+/// Per-message signals that are not tied to one entry.
+#[derive(Debug, Default)]
+struct Signals {
+    context_strong: bool,
+    context_weak: bool,
+    question: bool,
+    resolved: bool,
+    platform: [bool; 5],
+}
+
+impl Signals {
+    /// The bonus that context gives to evidence that cannot stand alone.
+    fn context_bonus(&self, in_fail_object: bool) -> f32 {
+        if self.context_strong || in_fail_object {
+            0.25
+        } else if self.context_weak && self.question {
+            0.2
+        } else if self.context_weak {
+            0.08
+        } else {
+            0.0
+        }
+    }
+
+    fn hinted(&self, p: Platform) -> bool {
+        self.platform[p as usize]
+    }
+}
+
+/// Evidence gathered for one entry while scanning.
+#[derive(Debug, Default, Clone)]
+struct Candidate {
+    strong: f32,
+    strong_count: usize,
+    keyword_groups: u64,
+    /// Original byte range and text of each keyword found.
+    keyword_terms: Vec<(Range<usize>, String)>,
+    evidence: Vec<(f32, Evidence)>,
+}
+
+impl Matcher {
+    /// Compiles a matcher. Costs a few milliseconds; do it once per knowledge version.
+    pub fn new(knowledge: Arc<Knowledge>) -> Result<Self, MatcherError> {
+        let mut builder = TermIndexBuilder::default();
+        let mut roles: Vec<Vec<Role>> = Vec::new();
+        let mut add = |term: &str, role: Role, builder: &mut TermIndexBuilder| {
+            if let Some(id) = builder.add(term) {
+                let id = id as usize;
+                if roles.len() <= id {
+                    roles.resize_with(id + 1, Vec::new);
+                }
+                roles[id].push(role);
+            }
+        };
+        let voc = &knowledge.vocabulary;
+        for t in &voc.context_strong {
+            add(t, Role::ContextStrong, &mut builder);
+        }
+        for t in &voc.context_weak {
+            add(t, Role::ContextWeak, &mut builder);
+        }
+        for t in &voc.question {
+            add(t, Role::Question, &mut builder);
+        }
+        for t in &voc.resolved {
+            add(t, Role::Resolved, &mut builder);
+        }
+        for (p, words) in &voc.platforms {
+            for t in words {
+                add(t, Role::Platform(*p), &mut builder);
+            }
+        }
+        let mut patterns = Vec::new();
+        let mut pattern_regexes = Vec::new();
+        let mut code_owner = HashMap::new();
+        let mut net_names = HashMap::new();
+        let mut groups = Vec::new();
+        for (i, e) in knowledge.entries().iter().enumerate() {
+            let entry = i as u32;
+            for p in &e.phrases {
+                add(p, Role::Phrase { entry }, &mut builder);
+            }
+            for (g, group) in e.keywords.iter().enumerate().take(64) {
+                for t in group {
+                    add(t, Role::Keyword { entry, group: g as u8 }, &mut builder);
+                }
+            }
+            groups.push(e.keywords.len().min(64) as u8);
+            for p in &e.patterns {
+                let re = Regex::new(p).map_err(|source| MatcherError::Pattern {
+                    id: e.id.clone(),
+                    source,
+                })?;
+                patterns.push(p.clone());
+                pattern_regexes.push((entry, re));
+            }
+            for code in e.all_codes() {
+                code_owner.entry(code).or_insert(entry);
+            }
+            for row in &e.table {
+                if let Code::Net(n) = row.code {
+                    let name = row.message.trim().to_lowercase();
+                    let name = name.strip_prefix("net::").unwrap_or(&name);
+                    let name = name.strip_prefix("err_").unwrap_or(name);
+                    net_names.insert(name.to_string(), n);
+                }
+            }
+        }
+        let patterns = RegexSet::new(&patterns).map_err(|source| MatcherError::Pattern {
+            id: "(pattern set)".into(),
+            source,
+        })?;
+        Ok(Matcher {
+            terms: builder.build(),
+            roles,
+            patterns,
+            pattern_regexes,
+            codes: CodeScanner::new(),
+            code_owner,
+            net_names,
+            id_regex: Regex::new(r"(?-u:\b)[a-z]+(?:\.[a-z0-9][a-z0-9-]*)+").expect("static regex"),
+            groups,
+            auto_threshold: DEFAULT_AUTO_THRESHOLD,
+            knowledge,
+        })
+    }
+
+    /// Sets the score at or above which `Auto` mode answers.
+    pub fn with_auto_threshold(mut self, threshold: f32) -> Self {
+        self.auto_threshold = threshold;
+        self
+    }
+
+    /// The score at or above which `Auto` mode answers.
+    pub fn auto_threshold(&self) -> f32 {
+        self.auto_threshold
+    }
+
+    /// The knowledge this matcher answers from.
+    pub fn knowledge(&self) -> &Arc<Knowledge> {
+        &self.knowledge
+    }
+
+    /// Ranked answers for `text`, best first. In `Auto` mode an empty result means "stay
+    /// silent"; `Lookup` returns the best candidates whenever anything matched at all.
+    pub fn find(&self, text: &str, mode: Mode) -> Vec<Match> {
+        let text = truncate(text, MAX_INPUT_BYTES);
+        let folded = Folded::new(text);
+        let fences = code_fences(text);
+        let in_code = |r: &Range<usize>| inside(&fences, folded.original_range(r.clone()).start);
+        let objects = fail_object::scan(&folded.text);
+        let in_object = |r: &Range<usize>| objects.iter().any(|o| o.span.start <= r.start && r.end <= o.span.end);
+
+        let mut signals = Signals::default();
+        let mut cands: HashMap<u32, Candidate> = HashMap::new();
+        let evidence = |kind: EvidenceKind, r: &Range<usize>| {
+            let orig = folded.original_range(r.clone());
+            Evidence {
+                kind,
+                text: text[orig.clone()].to_string(),
+                start: orig.start,
+                end: orig.end,
+                in_fail_object: in_object(r),
+                in_code_block: inside(&fences, orig.start),
+            }
+        };
+
+        // Literals: context words, platform hints, phrases, keywords.
+        self.terms.scan(&folded.text, |id: TermId, r, kind| {
+            let code = in_code(&r);
+            for role in &self.roles[id as usize] {
+                match *role {
+                    Role::ContextStrong => signals.context_strong = true,
+                    Role::ContextWeak if !code => signals.context_weak = true,
+                    Role::Question if !code => signals.question = true,
+                    Role::Resolved if !code => signals.resolved = true,
+                    Role::Platform(p) => signals.platform[p as usize] = true,
+                    Role::Phrase { entry } if kind == HitKind::Exact => {
+                        let c = cands.entry(entry).or_default();
+                        c.add_strong(0.9, evidence(EvidenceKind::Phrase, &r));
+                    }
+                    Role::Keyword { entry, group } if !code => {
+                        let c = cands.entry(entry).or_default();
+                        c.keyword_groups |= 1 << group;
+                        let orig = folded.original_range(r.clone());
+                        c.keyword_terms.push((orig.clone(), text[orig].to_string()));
+                    }
+                    _ => {}
+                }
+            }
+        });
+
+        // Patterns: the set says which matched; only those are run again for a location.
+        for i in self.patterns.matches(&folded.text).iter() {
+            let (entry, re) = &self.pattern_regexes[i];
+            if let Some(m) = re.find(&folded.text) {
+                let c = cands.entry(*entry).or_default();
+                c.add_strong(0.9, evidence(EvidenceKind::Pattern, &m.range()));
+            }
+        }
+
+        // Codes in free text and in fail objects.
+        let mut found = Vec::new();
+        self.codes.scan(
+            &folded.text,
+            |name| self.net_names.get(name).copied(),
+            &mut found,
+        );
+        for o in &objects {
+            object_codes(o, &mut found);
+        }
+        for f in &found {
+            let Some(&entry) = self.code_owner.get(&f.code) else {
+                continue;
+            };
+            let form = if in_object(&f.span) && f.form == CodeForm::Explicit && object_field_code(&objects, f) {
+                CodeForm::FailObject
+            } else {
+                f.form
+            };
+            let platform = self.knowledge.entries()[entry as usize].platform;
+            let weight = code_weight(f.code, form, platform, &objects, f, &signals, &in_object);
+            let c = cands.entry(entry).or_default();
+            c.add_strong(weight, evidence(EvidenceKind::Code { code: f.code, form }, &f.span));
+        }
+
+        if mode == Mode::Lookup {
+            self.lookup_signals(&folded, &mut cands, &evidence);
+        }
+
+        let mut ranked: Vec<Match> = cands
+            .into_iter()
+            .filter_map(|(entry, c)| self.score(entry, c, &signals, mode))
+            .collect();
+        ranked.sort_by(|a, b| {
+            b.score
+                .total_cmp(&a.score)
+                .then_with(|| self.knowledge.index_of(&a.id).cmp(&self.knowledge.index_of(&b.id)))
+        });
+        match mode {
+            Mode::Auto => {
+                ranked.retain(|m| m.score >= self.auto_threshold);
+                ranked.truncate(AUTO_MAX);
+            }
+            Mode::Lookup => {
+                ranked.retain(|m| m.score >= LOOKUP_FLOOR);
+                ranked.truncate(LOOKUP_MAX);
+            }
+        }
+        ranked
+    }
+
+    /// Signals only a direct question uses: bare numbers and entry ids.
+    fn lookup_signals(
+        &self,
+        folded: &Folded,
+        cands: &mut HashMap<u32, Candidate>,
+        evidence: &dyn Fn(EvidenceKind, &Range<usize>) -> Evidence,
+    ) {
+        let mut numbers = Vec::new();
+        self.codes.bare_numbers(&folded.text, &mut numbers);
+        for (n, r) in numbers.into_iter().take(8) {
+            let options = [
+                u32::try_from(n).ok().filter(|n| *n < 100).map(Code::AlipayError),
+                u32::try_from(n).ok().map(Code::Errno),
+                u16::try_from(n).ok().filter(|n| (100..=999).contains(n)).map(Code::Http),
+                i32::try_from(n).ok().filter(|n| *n < 0).map(Code::Net),
+            ];
+            for code in options.into_iter().flatten() {
+                if let Some(&entry) = self.code_owner.get(&code) {
+                    let c = cands.entry(entry).or_default();
+                    c.add_strong(0.6, evidence(EvidenceKind::Code { code, form: CodeForm::Bare }, &r));
+                    break;
+                }
+            }
+        }
+        for m in self.id_regex.find_iter(&folded.text).take(8) {
+            if let Some(i) = self.knowledge.index_of(m.as_str()) {
+                let c = cands.entry(i as u32).or_default();
+                c.add_strong(1.0, evidence(EvidenceKind::EntryId, &m.range()));
+            }
+        }
+    }
+
+    fn score(&self, entry: u32, mut c: Candidate, s: &Signals, mode: Mode) -> Option<Match> {
+        let e = &self.knowledge.entries()[entry as usize];
+        let groups = usize::from(self.groups[entry as usize]);
+        let hit = c.keyword_groups.count_ones() as usize;
+        let mut keyword_score = 0.0f32;
+        if groups > 0 && hit > 0 {
+            let base = if hit == groups {
+                match groups {
+                    1 => 0.5,
+                    2 => 0.55,
+                    _ => 0.6,
+                }
+            } else if mode == Mode::Lookup {
+                0.35 * hit as f32 / groups as f32
+            } else {
+                0.0
+            };
+            if base > 0.0 {
+                keyword_score = base + s.context_bonus(false);
+                let mut words: Vec<&str> = Vec::new();
+                for (_, w) in &c.keyword_terms {
+                    if !words.contains(&w.as_str()) && words.len() < 4 {
+                        words.push(w);
+                    }
+                }
+                let first = c.keyword_terms.first().map(|(r, _)| r.clone()).unwrap_or(0..0);
+                c.evidence.push((
+                    keyword_score,
+                    Evidence {
+                        kind: EvidenceKind::Keywords { groups_hit: hit, groups },
+                        text: words.join(", "),
+                        start: first.start,
+                        end: first.end,
+                        in_fail_object: false,
+                        in_code_block: false,
+                    },
+                ));
+            }
+        }
+        // Platform hints: a message that names only the other platform is probably not
+        // about this entry; one that names this platform breaks ties in its favour.
+        let named = [Platform::Alipay, Platform::Wechat, Platform::Dingtalk];
+        let platform_adjust: f32 = if named.contains(&e.platform) {
+            if s.hinted(e.platform) {
+                0.05
+            } else if named.iter().any(|p| s.hinted(*p)) {
+                -0.15
+            } else {
+                0.0
+            }
+        } else {
+            0.0
+        };
+        let strong_score = if c.strong > 0.0 {
+            c.strong + 0.04 * (c.strong_count.saturating_sub(1).min(3)) as f32 + platform_adjust.clamp(-0.02, 0.02)
+        } else {
+            0.0
+        };
+        let keyword_score = if keyword_score > 0.0 {
+            keyword_score + platform_adjust
+        } else {
+            0.0
+        };
+        let mut score = strong_score.max(keyword_score);
+        if strong_score > 0.0 && groups > 0 && hit == groups {
+            score += 0.05;
+        }
+        if mode == Mode::Auto && s.resolved && !s.question {
+            score -= 0.3;
+        }
+        let score = score.clamp(0.0, 1.0);
+        if score <= 0.0 {
+            return None;
+        }
+        c.evidence.sort_by(|a, b| b.0.total_cmp(&a.0));
+        c.evidence.dedup_by(|a, b| a.1.kind == b.1.kind && a.1.start == b.1.start);
+        c.evidence.truncate(5);
+        Some(Match {
+            id: e.id.clone(),
+            score: (score * 1000.0).round() / 1000.0,
+            evidence: c.evidence.into_iter().map(|(_, ev)| ev).collect(),
+        })
+    }
+
+    /// Checks that every entry's examples come out as that entry in `Auto` mode.
+    pub fn check_examples(&self) -> Vec<Problem> {
+        let mut problems = Vec::new();
+        for (i, e) in self.knowledge.entries().iter().enumerate() {
+            for (j, ex) in e.examples.iter().enumerate() {
+                let got = self.find(&ex.text, Mode::Auto);
+                let message = match got.first() {
+                    Some(m) if m.id == e.id => continue,
+                    Some(m) => format!("example matches `{}` ({:.2}) before `{}`", m.id, m.score, e.id),
+                    None => {
+                        let best = self.find(&ex.text, Mode::Lookup);
+                        match best.first() {
+                            Some(b) => format!(
+                                "example gets no auto answer (best: `{}` at {:.2}, threshold {:.2})",
+                                b.id, b.score, self.auto_threshold
+                            ),
+                            None => "example matches nothing".to_string(),
+                        }
+                    }
+                };
+                problems.push(Problem {
+                    file: ex.file.clone(),
+                    line: ex.line,
+                    col: ex.col,
+                    field: format!("entry[{i}].examples[{j}]"),
+                    message,
+                });
+            }
+        }
+        problems
+    }
+}
+
+impl Candidate {
+    fn add_strong(&mut self, weight: f32, ev: Evidence) {
+        let duplicate = self
+            .evidence
+            .iter()
+            .any(|(_, e)| e.kind == ev.kind && e.start < ev.end && ev.start < e.end);
+        if !duplicate {
+            self.strong_count += 1;
+        }
+        self.strong = self.strong.max(weight);
+        self.evidence.push((weight, ev));
+    }
+}
+
+/// Whether found code `f` corresponds to a recognised field of the object it sits in.
+fn object_field_code(objects: &[FailObject], f: &FoundCode) -> bool {
+    objects.iter().any(|o| {
+        o.span.start <= f.span.start
+            && f.span.end <= o.span.end
+            && o.fields.iter().any(|field| field.span.start <= f.span.start + 1 && f.span.start < field.span.end)
+    })
+}
+
+/// Codes carried by a fail object's fields (written in any quoting the free-text scan misses).
+fn object_codes(o: &FailObject, out: &mut Vec<FoundCode>) {
+    for field in &o.fields {
+        let FieldValue::Number(n) = field.value else {
+            continue;
+        };
+        let code = match field.key {
+            FieldKey::Error if (0..100).contains(&n) => Code::AlipayError(n as u32),
+            FieldKey::Errno if (0..=u32::MAX as i64).contains(&n) => Code::Errno(n as u32),
+            FieldKey::Status | FieldKey::StatusCode if (100..=999).contains(&n) => Code::Http(n as u16),
+            FieldKey::ErrCode if n < 0 && n > -1000 => Code::Net(n as i32),
+            _ => continue,
+        };
+        if !out.iter().any(|c| c.code == code && c.span.start < field.span.end && field.span.start < c.span.end) {
+            out.push(FoundCode {
+                code,
+                form: CodeForm::FailObject,
+                span: field.span.clone(),
+            });
+        }
+    }
+}
+
+/// How much a code counts, given how it was written and what surrounds it.
+fn code_weight(
+    code: Code,
+    form: CodeForm,
+    platform: Platform,
+    objects: &[FailObject],
+    f: &FoundCode,
+    s: &Signals,
+    in_object: &dyn Fn(&Range<usize>) -> bool,
+) -> f32 {
+    let object = in_object(&f.span);
+    match form {
+        CodeForm::FailObject => {
+            // In an object that also has an `error` code, the HTTP status is secondary.
+            let has_error = objects
+                .iter()
+                .any(|o| o.span.start <= f.span.start && f.span.end <= o.span.end && o.number(FieldKey::Error).is_some());
+            match code {
+                Code::Http(_) if has_error => 0.8,
+                // errno 600001 only says "the network stack failed"; errMsg says how.
+                Code::Errno(_) => 0.85,
+                _ => 1.0,
+            }
+        }
+        CodeForm::Explicit => {
+            if platform == Platform::Http && !object {
+                0.55 + s.context_bonus(false)
+            } else {
+                match code {
+                    Code::Errno(_) => 0.85,
+                    _ => 0.9,
+                }
+            }
+        }
+        CodeForm::Loose => 0.55 + s.context_bonus(object),
+        CodeForm::Bare => 0.6,
+    }
+}
+
+/// `text` cut to at most `max` bytes on a character boundary.
+fn truncate(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}

@@ -29,7 +29,34 @@ impl Lang {
         let mut cjk = 0usize;
         let mut words = 0usize;
         let mut in_word = false;
-        for c in text.chars().take(4000) {
+        // Pasted objects, code blocks and inline code are English whatever the asker speaks.
+        let mut depth = 0usize;
+        let mut fence = false;
+        let mut inline = false;
+        let mut ticks = 0usize;
+        for c in text.chars().take(8000) {
+            if c == '`' {
+                ticks += 1;
+                in_word = false;
+                continue;
+            }
+            if ticks > 0 {
+                if ticks >= 3 {
+                    fence = !fence;
+                } else if !fence {
+                    inline = !inline;
+                }
+                ticks = 0;
+            }
+            match c {
+                '{' => depth += 1,
+                '}' => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+            if fence || inline || depth > 0 {
+                in_word = false;
+                continue;
+            }
             if is_cjk(c) {
                 cjk += 1;
                 in_word = false;
@@ -187,7 +214,11 @@ impl<'k> Answer<'k> {
         let _ = writeln!(out);
         let _ = writeln!(out, "{}", style("1", if zh { "原因" } else { "Cause" }));
         for line in self.cause().lines() {
-            let _ = writeln!(out, "  {line}");
+            if line.is_empty() {
+                let _ = writeln!(out);
+            } else {
+                let _ = writeln!(out, "  {line}");
+            }
         }
         let _ = writeln!(out);
         let _ = writeln!(out, "{}", style("1", if zh { "解决办法" } else { "Fix" }));
@@ -289,6 +320,8 @@ mod tests {
         assert_eq!(Lang::detect("can I set a custom Referer header?"), Lang::En);
         assert_eq!(Lang::detect("hi all, 支付宝小程序真机上请求一直报 error 19，IDE 里是好的"), Lang::Zh);
         assert_eq!(Lang::detect("{error: 14, errorMessage: \"JSON parse data error\"}"), Lang::En);
+        assert_eq!(Lang::detect("my.request 报错了 {error: 14, status: 13, errorMessage: \"JSON parse data error\"}"), Lang::Zh);
+        assert_eq!(Lang::detect("请求失败了\n```\nrequest:fail url not in domain list at VM12:1\n```"), Lang::Zh);
     }
 
     #[test]

@@ -164,6 +164,9 @@ struct Signals {
     context_weak: bool,
     question: bool,
     resolved: bool,
+    /// The message starts by addressing another person (`@lily …`, `<@123> …`): usually an
+    /// answer to someone else, not a question for the bot.
+    addressed_to_someone: bool,
     platform: [bool; 5],
 }
 
@@ -310,8 +313,12 @@ impl Matcher {
         let objects = fail_object::scan(&folded.text);
         let in_object = |r: &Range<usize>| objects.iter().any(|o| o.span.start <= r.start && r.end <= o.span.end);
 
-        let mut signals = Signals::default();
+        let mut signals = Signals {
+            addressed_to_someone: addressed_to_someone(text),
+            ..Signals::default()
+        };
         let mut cands: HashMap<u32, Candidate> = HashMap::new();
+        let mut literals: Vec<(u32, EvidenceKind, Range<usize>)> = Vec::new();
         let evidence = |kind: EvidenceKind, r: &Range<usize>| {
             let orig = folded.original_range(r.clone());
             Evidence {
@@ -328,6 +335,11 @@ impl Matcher {
         self.terms.scan(&folded.text, |id: TermId, r, kind| {
             let code = in_code(&r);
             for role in &self.roles[id as usize] {
+                // A typo only counts for question keywords: "fired" is not "fixed", and
+                // "unable to resolve host" is not "resolved".
+                if kind == HitKind::Typo && !matches!(role, Role::Keyword { .. }) {
+                    continue;
+                }
                 match *role {
                     Role::ContextStrong => signals.context_strong = true,
                     Role::ContextWeak if !code => signals.context_weak = true,
@@ -335,8 +347,7 @@ impl Matcher {
                     Role::Resolved if !code => signals.resolved = true,
                     Role::Platform(p) => signals.platform[p as usize] = true,
                     Role::Phrase { entry } if kind == HitKind::Exact => {
-                        let c = cands.entry(entry).or_default();
-                        c.add_strong(0.9, evidence(EvidenceKind::Phrase, &r));
+                        literals.push((entry, EvidenceKind::Phrase, r.clone()));
                     }
                     Role::Keyword { entry, group } if !code => {
                         let c = cands.entry(entry).or_default();
@@ -353,9 +364,19 @@ impl Matcher {
         for i in self.patterns.matches(&folded.text).iter() {
             let (entry, re) = &self.pattern_regexes[i];
             if let Some(m) = re.find(&folded.text) {
-                let c = cands.entry(*entry).or_default();
-                c.add_strong(0.9, evidence(EvidenceKind::Pattern, &m.range()));
+                literals.push((*entry, EvidenceKind::Pattern, m.range()));
             }
+        }
+        // Weighed only now that every context word has been seen.
+        for (entry, kind, r) in literals {
+            let platform = self.knowledge.entries()[entry as usize].platform;
+            let weight = if platform == Platform::Http && !in_object(&r) {
+                // "403 Forbidden" is everyday ops talk: it needs mini-program context.
+                0.55 + signals.context_bonus(false)
+            } else {
+                0.9
+            };
+            cands.entry(entry).or_default().add_strong(weight, evidence(kind, &r));
         }
 
         // Codes in free text and in fail objects.
@@ -508,7 +529,7 @@ impl Matcher {
         if strong_score > 0.0 && groups > 0 && hit == groups {
             score += 0.05;
         }
-        if mode == Mode::Auto && s.resolved && !s.question {
+        if mode == Mode::Auto && (s.resolved || s.addressed_to_someone) && !s.question {
             score -= 0.3;
         }
         let score = score.clamp(0.0, 1.0);
@@ -641,6 +662,12 @@ fn code_weight(
         CodeForm::Loose => 0.55 + s.context_bonus(object),
         CodeForm::Bare => 0.6,
     }
+}
+
+/// Whether the message opens by addressing a person: `@name`, `<@123>` or `<@!123>`.
+fn addressed_to_someone(text: &str) -> bool {
+    let t = text.trim_start();
+    t.starts_with("<@") && !t.starts_with("<@&") || t.starts_with('@') && t[1..].starts_with(|c: char| c.is_alphanumeric())
 }
 
 /// `text` cut to at most `max` bytes on a character boundary.

@@ -78,6 +78,8 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Run the Discord bot (token from DISCORD_TOKEN; see docs/bot.md).
+    Run(crate::discord::RunArgs),
 }
 
 /// Errors the command line reports.
@@ -133,6 +135,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
         } => run_eval(&load_matcher(dir)?, &corpus, lookup, min_accuracy, max_false, all),
         Command::Check { dir: check_dir } => check(check_dir.as_deref().or(dir)),
         Command::List { json } => list(&load_knowledge(dir)?, json),
+        Command::Run(args) => crate::discord::run_command(args, dir),
     }
 }
 

@@ -5,6 +5,7 @@
 //! the front ends ([`cli`], and the Discord bot).
 
 pub mod cli;
+pub mod discord;
 pub mod eval;
 pub mod knowledge;
 pub mod matcher;

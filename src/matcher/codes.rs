@@ -67,8 +67,8 @@ impl CodeScanner {
               | (?P<errcode>(?-u:\b)err(?:or)?[\s_]?code)
               | (?P<status>(?-u:\b)(?:status[\s_]?code|http[\s_]?status(?:[\s_]?code)?|status|http)|http状态码|状态码|响应码|返回码)
               | (?P<strong>错误码|错误代码|错误号|报错码)
-              | (?P<error>(?-u:\b)(?:error|err)|报错|错误)
-              | (?P<returned>返回了?|(?-u:\b)(?:returns?|returned|returning|got|getting|gets|gives?|giving|throws?|responds?\swith|responded\swith)(?:\s(?:an?|the|http|status|back))*)
+              | (?P<error>(?-u:\b)(?:error|err)|报错|错误|报)
+              | (?P<returned>返回了?|(?-u:\b)(?:returns?|returned|returning|get|got|getting|gets|gives?|giving|throws?|responds?\swith|responded\swith)(?:\s(?:an?|the|http|status|back))*)
             )
             ["']?\s?(?P<sep>[:=]|是|为|了)?\s?["']?\s?
             (?P<num>-?[0-9]{1,7})"#,
@@ -78,7 +78,7 @@ impl CodeScanner {
             r"(?x)(?-u:\b)(?P<num>[1-5][0-9]{2})\s?(?:bad\srequest|unauthori[sz]ed|forbidden|not\sfound|request\sentity\stoo\slarge|payload\stoo\slarge|content\stoo\slarge|internal\sserver\serror|bad\sgateway|service\sunavailable|gateway\stime-?out)",
         )
         .expect("static regex");
-        let net_name = Regex::new(r"net::err_(?P<name>[a-z_]{3,40})").expect("static regex");
+        let net_name = Regex::new(r"(?-u:\b)err_(?P<name>[a-z_]{3,40})").expect("static regex");
         let net_number = Regex::new(
             r"(?:(?P<a>-[0-9]{1,3})\s?:\s?net::|cronet_error_code\s?:\s?(?P<b>-[0-9]{1,3})|(?-u:\b)errcode\s?:\s?(?P<c>-[0-9]{1,3}))",
         )
@@ -102,9 +102,9 @@ impl CodeScanner {
             let Ok(n) = num.as_str().parse::<i64>() else {
                 continue;
             };
-            let Some(after) = after_number(text, num.end()) else {
+            if !stands_alone(text, num.end()) {
                 continue;
-            };
+            }
             let key = if caps.name("errno").is_some() {
                 Key::Errno
             } else if caps.name("errcode").is_some() {
@@ -130,7 +130,9 @@ impl CodeScanner {
                 Key::Status => http(n).map(|c| found(c, CodeForm::Explicit)),
                 Key::Returned => http(n).map(|c| found(c, CodeForm::Explicit)),
                 Key::ErrorStrong | Key::Error => {
-                    let form = if key == Key::ErrorStrong || (sep && after == After::Clean) {
+                    // `error: 14` with a separator is a code even when words follow
+                    // (`error:14 on android`); `error 14` needs context.
+                    let form = if key == Key::ErrorStrong || sep {
                         CodeForm::Explicit
                     } else {
                         CodeForm::Loose
@@ -196,44 +198,42 @@ impl CodeScanner {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum After {
-    /// End, punctuation, CJK text: the number stands alone.
-    Clean,
-    /// Followed by an English word (`error: 2 files`): maybe not a code.
-    Word,
+/// Measure words after which a number is a count, not a code (`报错 14 个`, `14 次`).
+const MEASURE_WORDS: &[&str] = &[
+    "个", "次", "条", "号", "点", "分", "天", "人", "行", "秒", "处", "项", "%", "年", "月", "日", "小时", "位", "多", "万", "千", "毫秒", "元", "块",
+];
+
+fn starts_with_measure(s: &str) -> bool {
+    MEASURE_WORDS.iter().any(|m| s.starts_with(m))
 }
 
-/// Measure words after which a number is a count, not a code (`报错 14 个`, `14 次`).
-const MEASURE_WORDS: &[char] = &['个', '次', '条', '号', '点', '分', '天', '人', '行', '秒', '处', '项', '%', '年', '月', '日', '小', '位'];
-
-/// Looks at what follows a number: `None` when it is clearly not a code (more digits,
-/// a decimal or time, a unit or count).
-fn after_number(text: &str, end: usize) -> Option<After> {
+/// Whether the number ending at `end` can be a code, judged by what follows: not more
+/// digits, a decimal or a time, a unit, or a count (`14 个`, `2 files`, `5000ms`).
+fn stands_alone(text: &str, end: usize) -> bool {
     let rest = &text[end..];
     let mut chars = rest.chars();
     let Some(c) = chars.next() else {
-        return Some(After::Clean);
+        return true;
     };
     let next = chars.next();
     match c {
-        '0'..='9' => None,
-        '.' | ':' | '/' if next.is_some_and(|n| n.is_ascii_digit()) => None,
-        'a'..='z' | '_' => None,
-        c if MEASURE_WORDS.contains(&c) => None,
-        ' ' => match next {
-            Some(n) if MEASURE_WORDS.contains(&n) => None,
-            Some('a'..='z') => {
-                let word: String = rest[1..].chars().take_while(char::is_ascii_alphabetic).collect();
-                if matches!(word.as_str(), "ms" | "s" | "sec" | "secs" | "seconds" | "px" | "kb" | "mb" | "min" | "mins" | "minutes" | "hours" | "days" | "am" | "pm" | "errors" | "warnings" | "tests" | "files" | "times" | "items") {
-                    None
-                } else {
-                    Some(After::Word)
-                }
+        '0'..='9' | 'a'..='z' | '_' => false,
+        '.' | ':' | '/' if next.is_some_and(|n| n.is_ascii_digit()) => false,
+        _ if starts_with_measure(rest) => false,
+        ' ' => {
+            let after = &rest[1..];
+            if starts_with_measure(after) {
+                return false;
             }
-            _ => Some(After::Clean),
-        },
-        _ => Some(After::Clean),
+            let word: String = after.chars().take_while(char::is_ascii_alphabetic).collect();
+            !matches!(
+                word.as_str(),
+                "ms" | "s" | "sec" | "secs" | "seconds" | "px" | "kb" | "mb" | "min" | "mins" | "minutes" | "hours"
+                    | "days" | "am" | "pm" | "errors" | "warnings" | "tests" | "files" | "times" | "items" | "users"
+                    | "people" | "lines" | "commits" | "tickets" | "issues"
+            )
+        }
+        _ => true,
     }
 }
 
@@ -254,14 +254,15 @@ mod tests {
         for s in ["error: 14", "error:14", "error=14", "\"error\":14", "错误码 14", "错误码14", "ERROR：１４", "错误码：１４"] {
             assert_eq!(codes(s), vec![(Code::AlipayError(14), CodeForm::Explicit)], "{s}");
         }
-        for s in ["error 14", "报错 14", "报错14", "error: 14 on android"] {
+        assert_eq!(codes("error: 14 on android"), vec![(Code::AlipayError(14), CodeForm::Explicit)]);
+        for s in ["error 14", "报错 14", "报错14", "报 14 了"] {
             assert_eq!(codes(s), vec![(Code::AlipayError(14), CodeForm::Loose)], "{s}");
         }
     }
 
     #[test]
     fn numbers_that_are_not_codes() {
-        for s in ["error: 2 files changed", "报错 14 个", "报错 14:30", "error 1.5", "error: 14ms", "version 2.10.4", "make: *** [all] Error 2a"] {
+        for s in ["error: 2 files changed", "报错 14 个", "报错 14:30", "error 1.5", "error: 14ms", "version 2.10.4", "make: *** [all] Error 2a", "报错 3 次", "报 500 多个"] {
             assert!(codes(s).is_empty(), "{s}: {:?}", codes(s));
         }
     }
@@ -272,6 +273,8 @@ mod tests {
         assert_eq!(codes("返回 401"), vec![(Code::Http(401), CodeForm::Explicit)]);
         assert_eq!(codes("got a 403 Forbidden")[0].0, Code::Http(403));
         assert_eq!(codes("HTTP 500")[0], (Code::Http(500), CodeForm::Explicit));
+        assert_eq!(codes("statusCode: 500 小程序接口报错了")[0].0, Code::Http(500));
+        assert_eq!(codes("why do I get 401 from my api")[0].0, Code::Http(401));
         assert_eq!(codes("HTTP响应码：571")[0].0, Code::Http(571));
         assert!(codes("we have 500 users and 401 tickets").is_empty());
     }

@@ -185,10 +185,10 @@ pub fn scan(text: &str) -> Vec<FailObject> {
                 i += 1;
             }
             b'"' | b'\'' | b'`' => {
-                let end = string_end(b, i);
+                let (end, closed) = string_end(b, i);
                 if overflow == 0 {
                     if let Some(top) = stack.last_mut() {
-                        let content = (i + 1)..end.saturating_sub(1).max(i + 1);
+                        let content = (i + 1)..if closed { end - 1 } else { end };
                         token(top, text, i, end, Token::Text(content));
                     }
                 }
@@ -250,20 +250,22 @@ fn memchr_brace(b: &[u8]) -> Option<usize> {
     b.iter().position(|&c| c == b'{')
 }
 
-/// The index just past the string starting at `start` (its quote), tolerant of a missing
-/// closing quote: an unclosed string ends at the line end.
-fn string_end(b: &[u8], start: usize) -> usize {
+/// The index just past the string starting at `start` (its quote) and whether it was
+/// closed; an unclosed string ends at the line end (or the text end). Both ends are char
+/// boundaries: quotes and newlines are ASCII.
+fn string_end(b: &[u8], start: usize) -> (usize, bool) {
     let quote = b[start];
     let mut i = start + 1;
     while i < b.len() {
         match b[i] {
-            b'\\' => i += 2,
-            b'\n' => return i,
-            c if c == quote => return i + 1,
+            // Skip the escaped byte only when it is ASCII, so `i` stays on a char boundary.
+            b'\\' if b.get(i + 1).is_some_and(u8::is_ascii) => i += 2,
+            b'\n' => return (i, false),
+            c if c == quote => return (i + 1, true),
             _ => i += 1,
         }
     }
-    b.len()
+    (b.len(), false)
 }
 
 enum Token {
@@ -357,5 +359,8 @@ mod tests {
         assert!(scan(&deep).is_empty());
         let unclosed = "{error: 14, errMsg: 'x".to_string() + &"a".repeat(100_000);
         assert!(scan(&unclosed).is_empty());
+        // An unclosed string ending in a multi-byte character must not be sliced inside it.
+        assert!(scan("{errmsg: '错误").is_empty());
+        assert_eq!(scan("{errmsg: \"\\错\"}").len(), 1);
     }
 }

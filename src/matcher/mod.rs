@@ -381,6 +381,7 @@ impl Matcher {
 
         // Codes in free text and in fail objects.
         let mut found = Vec::new();
+        let mut coded: Vec<u32> = Vec::new();
         self.codes.scan(
             &folded.text,
             |name| self.net_names.get(name).copied(),
@@ -399,24 +400,50 @@ impl Matcher {
                 f.form
             };
             let platform = self.knowledge.entries()[entry as usize].platform;
-            let weight = code_weight(f.code, form, platform, &objects, f, &signals, &in_object);
             let c = cands.entry(entry).or_default();
+            // The entry's own question words next to a loosely written code corroborate it
+            // ("error 12 … server takes 40 s").
+            let corroborated = c.keyword_groups != 0;
+            let weight = code_weight(f.code, form, platform, &objects, f, &signals, &in_object, corroborated);
+            coded.push(entry);
             c.add_strong(weight, evidence(EvidenceKind::Code { code: f.code, form }, &f.span));
         }
 
-        if mode == Mode::Lookup {
-            self.lookup_signals(&folded, &mut cands, &evidence);
+        match mode {
+            Mode::Lookup => self.lookup_signals(&folded, &mut cands, &evidence),
+            Mode::Auto if signals.context_strong => {
+                // "小程序接口一直 401": a bare error status next to a mini-program word.
+                let mut numbers = Vec::new();
+                self.codes.bare_numbers(&folded.text, &mut numbers);
+                for (n, r) in numbers.into_iter().take(8) {
+                    let code = match u16::try_from(n) {
+                        Ok(n) if (400..=599).contains(&n) => Code::Http(n),
+                        _ => continue,
+                    };
+                    let Some(&entry) = self.code_owner.get(&code) else {
+                        continue;
+                    };
+                    if found.iter().any(|f| f.span.start < r.end && r.start < f.span.end) || in_code(&r) {
+                        continue;
+                    }
+                    let c = cands.entry(entry).or_default();
+                    c.add_strong(0.5 + signals.context_bonus(false), evidence(EvidenceKind::Code { code, form: CodeForm::Bare }, &r));
+                    coded.push(entry);
+                }
+            }
+            Mode::Auto => {}
         }
 
-        let mut ranked: Vec<Match> = cands
+        let mut ranked: Vec<(f32, Match)> = cands
             .into_iter()
-            .filter_map(|(entry, c)| self.score(entry, c, &signals, mode))
+            .filter_map(|(entry, c)| self.score(entry, c, &signals, mode, &coded))
             .collect();
-        ranked.sort_by(|a, b| {
-            b.score
-                .total_cmp(&a.score)
+        // Rank on the uncapped score so that more evidence wins between two capped answers.
+        ranked.sort_by(|(ra, a), (rb, b)| {
+            rb.total_cmp(ra)
                 .then_with(|| self.knowledge.index_of(&a.id).cmp(&self.knowledge.index_of(&b.id)))
         });
+        let mut ranked: Vec<Match> = ranked.into_iter().map(|(_, m)| m).collect();
         match mode {
             Mode::Auto => {
                 ranked.retain(|m| m.score >= self.auto_threshold);
@@ -462,7 +489,7 @@ impl Matcher {
         }
     }
 
-    fn score(&self, entry: u32, mut c: Candidate, s: &Signals, mode: Mode) -> Option<Match> {
+    fn score(&self, entry: u32, mut c: Candidate, s: &Signals, mode: Mode, coded: &[u32]) -> Option<(f32, Match)> {
         let e = &self.knowledge.entries()[entry as usize];
         let groups = usize::from(self.groups[entry as usize]);
         let hit = c.keyword_groups.count_ones() as usize;
@@ -516,12 +543,15 @@ impl Matcher {
             0.0
         };
         let strong_score = if c.strong > 0.0 {
-            c.strong + 0.04 * (c.strong_count.saturating_sub(1).min(3)) as f32 + platform_adjust.clamp(-0.02, 0.02)
+            c.strong + 0.04 * (c.strong_count.saturating_sub(1).min(3)) as f32 + platform_adjust.clamp(-0.1, 0.02)
         } else {
             0.0
         };
+        // A code elsewhere in the message says which error it is; question words for
+        // another entry are then secondary.
+        let code_elsewhere = c.strong == 0.0 && coded.iter().any(|&e| e != entry);
         let keyword_score = if keyword_score > 0.0 {
-            keyword_score + platform_adjust
+            keyword_score + platform_adjust - if code_elsewhere { 0.1 } else { 0.0 }
         } else {
             0.0
         };
@@ -532,18 +562,22 @@ impl Matcher {
         if mode == Mode::Auto && (s.resolved || s.addressed_to_someone) && !s.question {
             score -= 0.3;
         }
-        let score = score.clamp(0.0, 1.0);
         if score <= 0.0 {
             return None;
         }
+        let raw = score;
+        let score = score.min(1.0);
         c.evidence.sort_by(|a, b| b.0.total_cmp(&a.0));
         c.evidence.dedup_by(|a, b| a.1.kind == b.1.kind && a.1.start == b.1.start);
         c.evidence.truncate(5);
-        Some(Match {
-            id: e.id.clone(),
-            score: (score * 1000.0).round() / 1000.0,
-            evidence: c.evidence.into_iter().map(|(_, ev)| ev).collect(),
-        })
+        Some((
+            raw,
+            Match {
+                id: e.id.clone(),
+                score: (score * 1000.0).round() / 1000.0,
+                evidence: c.evidence.into_iter().map(|(_, ev)| ev).collect(),
+            },
+        ))
     }
 
     /// Checks that every entry's examples come out as that entry in `Auto` mode.
@@ -634,6 +668,7 @@ fn code_weight(
     f: &FoundCode,
     s: &Signals,
     in_object: &dyn Fn(&Range<usize>) -> bool,
+    corroborated: bool,
 ) -> f32 {
     let object = in_object(&f.span);
     match form {
@@ -659,7 +694,14 @@ fn code_weight(
                 }
             }
         }
-        CodeForm::Loose => 0.55 + s.context_bonus(object),
+        CodeForm::Loose => {
+            // Two-digit Alipay codes (11–23) are rarer in ordinary chat than `error 1`.
+            let base = match code {
+                Code::AlipayError(n) if n >= 10 => 0.6,
+                _ => 0.55,
+            };
+            base + s.context_bonus(object).max(if corroborated { 0.15 } else { 0.0 })
+        }
         CodeForm::Bare => 0.6,
     }
 }
@@ -667,6 +709,9 @@ fn code_weight(
 /// Whether the message opens by addressing a person: `@name`, `<@123>` or `<@!123>`.
 fn addressed_to_someone(text: &str) -> bool {
     let t = text.trim_start();
+    if t.starts_with("@everyone") || t.starts_with("@here") {
+        return false;
+    }
     t.starts_with("<@") && !t.starts_with("<@&") || t.starts_with('@') && t[1..].starts_with(|c: char| c.is_alphanumeric())
 }
 

@@ -95,7 +95,7 @@ impl TermIndexBuilder {
 }
 
 /// Words shorter than this are never matched with a typo.
-const FUZZY_MIN: usize = 5;
+const FUZZY_MIN: usize = 6;
 /// Words longer than this are never matched with a typo (no term is that long).
 const FUZZY_MAX: usize = 24;
 
@@ -210,10 +210,12 @@ impl TermIndex {
                     return;
                 }
                 if let Some(ids) = self.fuzzy.get(key) {
-                    found = ids
-                        .iter()
-                        .copied()
-                        .find(|&id| within_one_edit(self.texts[id as usize].as_bytes(), word.as_bytes()));
+                    // Typos rarely hit the first letter; requiring it keeps "getting" from
+                    // reading as "setting".
+                    found = ids.iter().copied().find(|&id| {
+                        let term = self.texts[id as usize].as_bytes();
+                        term[0] == word.as_bytes()[0] && within_one_edit(term, word.as_bytes())
+                    });
                 }
             };
             check(word);
@@ -256,12 +258,14 @@ mod tests {
 
     #[test]
     fn tolerates_one_typo_in_long_words() {
-        let ix = index(&["referer", "certificate", "cookie"]);
+        let ix = index(&["referer", "certificate", "cookie", "setting", "abort"]);
         assert_eq!(hits(&ix, "refferer"), vec![("referer".into(), HitKind::Typo)]);
         assert_eq!(hits(&ix, "certifcate")[0].1, HitKind::Typo);
         assert_eq!(hits(&ix, "cookei")[0].0, "cookie");
         assert!(hits(&ix, "reference").is_empty());
         assert!(hits(&ix, "cook").is_empty());
+        assert!(hits(&ix, "getting").is_empty(), "first letter differs");
+        assert!(hits(&ix, "about").is_empty(), "too short for typos");
     }
 
     #[test]

@@ -1,0 +1,209 @@
+//! From a question to what the bot should say: the matcher's verdict turned into an embed
+//! and buttons, with no Discord I/O, so it is tested like any function.
+
+use std::str::FromStr;
+
+use crate::knowledge::{Code, Knowledge};
+use crate::matcher::{CodeForm, Evidence, EvidenceKind, Match, Matcher, Mode};
+use crate::reply::{Answer, Lang};
+
+use super::embed::{self, EmbedModel};
+
+/// What the bot should say about one question.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Said {
+    /// The embed.
+    pub embed: EmbedModel,
+    /// The entry answered (None for "nothing matched" and help).
+    pub entry_id: Option<String>,
+    /// The reply language.
+    pub lang: Lang,
+}
+
+/// The outcome of diagnosing a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Diagnosis {
+    /// Auto mode: not confident, say nothing.
+    Silent,
+    /// Say this.
+    Say(Said),
+}
+
+impl Diagnosis {
+    /// The entry answered, if any.
+    pub fn entry_id(&self) -> Option<&str> {
+        match self {
+            Diagnosis::Say(s) => s.entry_id.as_deref(),
+            Diagnosis::Silent => None,
+        }
+    }
+}
+
+/// Diagnoses `text` in `mode`. In `Auto` mode anything the matcher returns is confident
+/// (it applies the auto-reply threshold itself); in `Lookup` mode an answer needs
+/// `lookup_confidence`, else the reply says honestly that nothing matched.
+pub fn diagnose(matcher: &Matcher, text: &str, mode: Mode, lang: Lang, lookup_confidence: f32) -> Diagnosis {
+    let knowledge = matcher.knowledge();
+    if mode == Mode::Lookup && text.trim().is_empty() {
+        return Diagnosis::Say(Said {
+            embed: embed::help(lang),
+            entry_id: None,
+            lang,
+        });
+    }
+    let matches = matcher.find(text, mode);
+    let confident = match mode {
+        Mode::Auto => !matches.is_empty(),
+        Mode::Lookup => matches.first().is_some_and(|m| m.score >= lookup_confidence),
+    };
+    if confident {
+        if let Some(said) = answer(knowledge, &matches, lang) {
+            return Diagnosis::Say(said);
+        }
+    }
+    match mode {
+        Mode::Auto => Diagnosis::Silent,
+        Mode::Lookup => Diagnosis::Say(Said {
+            embed: embed::no_match(knowledge, &matches, lang),
+            entry_id: None,
+            lang,
+        }),
+    }
+}
+
+fn answer(knowledge: &Knowledge, matches: &[Match], lang: Lang) -> Option<Said> {
+    let a = Answer::build(knowledge, matches, lang)?;
+    Some(Said {
+        embed: embed::answer(&a),
+        entry_id: Some(a.entry.id.clone()),
+        lang,
+    })
+}
+
+/// The answer for one entry id, as `/ask <id>` gives it.
+pub fn by_id(knowledge: &Knowledge, id: &str, lang: Lang) -> Option<Said> {
+    let id = id.trim();
+    knowledge.get(id)?;
+    let m = Match {
+        id: id.to_string(),
+        score: 1.0,
+        evidence: vec![Evidence {
+            kind: EvidenceKind::EntryId,
+            text: id.to_string(),
+            start: 0,
+            end: id.len(),
+            in_fail_object: false,
+            in_code_block: false,
+        }],
+    };
+    answer(knowledge, &[m], lang)
+}
+
+/// Reads a code as typed in `/code`: `error:14`, `error 14`, `errno 600002`, `http:401`,
+/// `HTTP 500`, `net:-2`.
+pub fn parse_code(s: &str) -> Option<Code> {
+    let s = s.trim().to_ascii_lowercase();
+    let s = s.replace([' ', '='], ":").replace("::", ":");
+    if let Ok(c) = Code::from_str(&s) {
+        return Some(c);
+    }
+    // A bare number: an errno when it has six digits, an HTTP status when it has three.
+    let n: i64 = s.parse().ok()?;
+    match n {
+        100..=999 => Some(Code::Http(n as u16)),
+        100_000..=999_999 => Some(Code::Errno(n as u32)),
+        -999..=-1 => Some(Code::Net(n as i32)),
+        0..=99 => Some(Code::AlipayError(n as u32)),
+        _ => None,
+    }
+}
+
+/// The answer for a code, with its table row when the entry has one.
+pub fn by_code(knowledge: &Knowledge, code: Code, typed: &str, lang: Lang) -> Option<Said> {
+    let entry = knowledge.entries().iter().find(|e| e.all_codes().any(|c| c == code))?;
+    let m = Match {
+        id: entry.id.clone(),
+        score: 1.0,
+        evidence: vec![Evidence {
+            kind: EvidenceKind::Code {
+                code,
+                form: CodeForm::Explicit,
+            },
+            text: typed.trim().to_string(),
+            start: 0,
+            end: typed.trim().len(),
+            in_fail_object: false,
+            in_code_block: false,
+        }],
+    };
+    answer(knowledge, &[m], lang)
+}
+
+/// Removes `<@id>` and `<@!id>` mentions of the bot from `text`.
+pub fn strip_mention(text: &str, bot_id: u64) -> String {
+    let a = format!("<@{bot_id}>");
+    let b = format!("<@!{bot_id}>");
+    text.replace(&a, " ").replace(&b, " ").trim().to_string()
+}
+
+/// Whether `text` mentions the bot with `<@id>` or `<@!id>`.
+pub fn mentions(text: &str, bot_id: u64) -> bool {
+    text.contains(&format!("<@{bot_id}>")) || text.contains(&format!("<@!{bot_id}>"))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::discord::testing::knowledge;
+
+    fn matcher() -> Matcher {
+        Matcher::new(Arc::new(knowledge())).unwrap()
+    }
+
+    #[test]
+    fn auto_mode_is_silent_on_chatter() {
+        let m = matcher();
+        assert_eq!(diagnose(&m, "anyone up for lunch?", Mode::Auto, Lang::En, 0.45), Diagnosis::Silent);
+        let d = diagnose(&m, "{error: 14, errorMessage: \"JSON parse data error\"}", Mode::Auto, Lang::En, 0.45);
+        assert_eq!(d.entry_id(), Some("alipay.error.14"));
+    }
+
+    #[test]
+    fn lookup_mode_says_when_nothing_matches() {
+        let m = matcher();
+        let Diagnosis::Say(s) = diagnose(&m, "anyone up for lunch?", Mode::Lookup, Lang::En, 0.45) else {
+            panic!("lookup always says something")
+        };
+        assert_eq!(s.entry_id, None);
+        assert_eq!(s.embed.title, "No confident match");
+        let Diagnosis::Say(s) = diagnose(&m, "  ", Mode::Lookup, Lang::Zh, 0.45) else {
+            panic!()
+        };
+        assert_eq!(s.embed.title, "如何向 reqdoctor 提问");
+    }
+
+    #[test]
+    fn by_id_and_by_code() {
+        let k = knowledge();
+        assert_eq!(by_id(&k, " alipay.error.11 ", Lang::En).unwrap().entry_id.as_deref(), Some("alipay.error.11"));
+        assert!(by_id(&k, "nope", Lang::En).is_none());
+        let c = parse_code("Error 14").unwrap();
+        assert_eq!(c, Code::AlipayError(14));
+        let s = by_code(&k, c, "Error 14", Lang::En).unwrap();
+        assert_eq!(s.entry_id.as_deref(), Some("alipay.error.14"));
+        assert_eq!(parse_code("http=401"), Some(Code::Http(401)));
+        assert_eq!(parse_code("600002"), Some(Code::Errno(600002)));
+        assert_eq!(parse_code("net:-2"), Some(Code::Net(-2)));
+        assert_eq!(parse_code("what"), None);
+    }
+
+    #[test]
+    fn mentions_are_found_and_stripped() {
+        assert!(mentions("hi <@42> help", 42));
+        assert!(mentions("<@!42>", 42));
+        assert!(!mentions("<@421>", 42));
+        assert_eq!(strip_mention("<@42> error 14 <@!42>", 42), "error 14");
+    }
+}

@@ -1,0 +1,470 @@
+//! Bot settings: defaults, then an optional TOML file, then `REQDOCTOR_*` environment
+//! variables (the last one wins). The bot token is read from `DISCORD_TOKEN` only and lives
+//! in a [`Token`] that never prints itself.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::matcher::DEFAULT_AUTO_THRESHOLD;
+use crate::reply::Lang;
+
+/// The environment variable holding the bot token.
+pub const TOKEN_ENV: &str = "DISCORD_TOKEN";
+
+/// The bot token. Its `Debug` is redacted and it has no `Display`, so it cannot end up in a
+/// log line, an error message or a panic by accident.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Token(String);
+
+impl Token {
+    /// Wraps a token; surrounding whitespace is dropped.
+    pub fn new(token: impl Into<String>) -> Result<Token, ConfigError> {
+        let token = token.into().trim().to_string();
+        if token.is_empty() {
+            return Err(ConfigError::MissingToken);
+        }
+        if token.chars().any(|c| c.is_whitespace() && c != ' ') || token.contains("  ") {
+            return Err(ConfigError::MalformedToken);
+        }
+        Ok(Token(token))
+    }
+
+    /// The token from `DISCORD_TOKEN`.
+    pub fn from_env(env: &dyn Fn(&str) -> Option<String>) -> Result<Token, ConfigError> {
+        match env(TOKEN_ENV) {
+            Some(t) => Token::new(t),
+            None => Err(ConfigError::MissingToken),
+        }
+    }
+
+    /// The secret itself, for the HTTP client only.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Token {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Token(<redacted>)")
+    }
+}
+
+/// Which language replies are written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Language {
+    /// The language of the question (Chinese when it is mostly Chinese).
+    Auto,
+    /// Always this language.
+    Fixed(Lang),
+}
+
+impl Language {
+    /// The reply language for `text`.
+    pub fn for_text(self, text: &str) -> Lang {
+        match self {
+            Language::Auto => Lang::detect(text),
+            Language::Fixed(l) => l,
+        }
+    }
+
+    fn parse(s: &str) -> Option<Language> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "auto" | "" => Some(Language::Auto),
+            "zh" | "zh-cn" | "chinese" => Some(Language::Fixed(Lang::Zh)),
+            "en" | "english" => Some(Language::Fixed(Lang::En)),
+            _ => None,
+        }
+    }
+}
+
+/// Everything the bot can be told, with defaults filled in.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    /// Channels where the bot answers unprompted (threads under them included).
+    pub autoreply_channels: BTreeSet<u64>,
+    /// How long the same entry is not repeated in one channel.
+    pub cooldown: Duration,
+    /// Reply language.
+    pub language: Language,
+    /// Score from which the bot answers unprompted (0..=1).
+    pub auto_confidence: f32,
+    /// Score from which a direct question gets an answer instead of suggestions (0..=1).
+    pub lookup_confidence: f32,
+    /// Replies one user can trigger per `user_window`.
+    pub user_limit: u32,
+    /// The window of `user_limit`.
+    pub user_window: Duration,
+    /// How long after the reply an edit of the question still updates the reply.
+    pub edit_window: Duration,
+    /// Base URL of Discord's REST API (unset: Discord itself).
+    pub discord_api: Option<String>,
+    /// Register the commands in this guild only (for development).
+    pub guild: Option<u64>,
+    /// Reaction used instead of repeating an answer within the cooldown (none: stay silent).
+    pub cooldown_reaction: Option<String>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            autoreply_channels: BTreeSet::new(),
+            cooldown: Duration::from_secs(600),
+            language: Language::Auto,
+            auto_confidence: DEFAULT_AUTO_THRESHOLD,
+            lookup_confidence: 0.45,
+            user_limit: 5,
+            user_window: Duration::from_secs(60),
+            edit_window: Duration::from_secs(300),
+            discord_api: None,
+            guild: None,
+            cooldown_reaction: Some("👆".to_string()),
+        }
+    }
+}
+
+/// One setting: its file key, its environment variable, its default and what it does.
+/// `docs/bot.md` shows the same table.
+pub const KEYS: &[(&str, &str, &str, &str)] = &[
+    ("autoreply_channels", "REQDOCTOR_AUTOREPLY_CHANNELS", "(none)", "channel ids where the bot answers unprompted; threads under them included"),
+    ("cooldown_secs", "REQDOCTOR_COOLDOWN_SECS", "600", "the same entry is not repeated in a channel within this many seconds"),
+    ("language", "REQDOCTOR_LANGUAGE", "auto", "auto, zh or en"),
+    ("auto_confidence", "REQDOCTOR_AUTO_CONFIDENCE", "0.75", "score (0..1) from which the bot answers unprompted"),
+    ("lookup_confidence", "REQDOCTOR_LOOKUP_CONFIDENCE", "0.45", "score (0..1) from which a direct question gets an answer instead of suggestions"),
+    ("user_limit", "REQDOCTOR_USER_LIMIT", "5", "replies one user can trigger per window"),
+    ("user_window_secs", "REQDOCTOR_USER_WINDOW_SECS", "60", "the per-user window"),
+    ("edit_window_secs", "REQDOCTOR_EDIT_WINDOW_SECS", "300", "edits of a question within this many seconds update the reply"),
+    ("discord_api", "REQDOCTOR_DISCORD_API", "(Discord)", "base URL of Discord's REST API, for tests and harnesses"),
+    ("guild", "REQDOCTOR_GUILD", "(global)", "register the commands in this guild only"),
+    ("cooldown_reaction", "REQDOCTOR_COOLDOWN_REACTION", "👆", "reaction instead of a repeated answer; empty for none"),
+];
+
+/// Why settings could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// No token.
+    #[error(
+        "DISCORD_TOKEN is not set: copy the bot token from the Developer Portal \
+         (https://discord.com/developers/applications → your application → Bot → Reset Token) \
+         and export DISCORD_TOKEN"
+    )]
+    MissingToken,
+    /// A token with line breaks or tabs (usually a copy-paste accident).
+    #[error("DISCORD_TOKEN contains line breaks or tabs: copy the token again")]
+    MalformedToken,
+    /// The config file could not be read.
+    #[error("cannot read config file {}: {source}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The config file is not valid TOML or has unknown keys.
+    #[error("config file {}: {message}", path.display())]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// The TOML error, with line and column.
+        message: String,
+    },
+    /// A value is out of range or has the wrong shape.
+    #[error("{origin}: {message}")]
+    Invalid {
+        /// `config file PATH: key` or the environment variable.
+        origin: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// A channel id written as a number or a string.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum Snowflake {
+    Number(u64),
+    Text(String),
+}
+
+/// The file's shape: every key optional, unknown keys rejected.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSettings {
+    autoreply_channels: Option<Vec<Snowflake>>,
+    cooldown_secs: Option<u64>,
+    language: Option<String>,
+    auto_confidence: Option<f32>,
+    lookup_confidence: Option<f32>,
+    user_limit: Option<u32>,
+    user_window_secs: Option<u64>,
+    edit_window_secs: Option<u64>,
+    discord_api: Option<String>,
+    guild: Option<Snowflake>,
+    cooldown_reaction: Option<String>,
+}
+
+fn invalid(origin: impl Into<String>, message: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        origin: origin.into(),
+        message: message.into(),
+    }
+}
+
+fn snowflake(s: &str, origin: &str) -> Result<u64, ConfigError> {
+    s.trim()
+        .parse::<u64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| invalid(origin, format!("`{}` is not a Discord id (a positive number)", s.trim())))
+}
+
+fn snowflake_value(s: &Snowflake, origin: &str) -> Result<u64, ConfigError> {
+    match s {
+        Snowflake::Number(0) => Err(invalid(origin, "0 is not a Discord id")),
+        Snowflake::Number(n) => Ok(*n),
+        Snowflake::Text(t) => snowflake(t, origin),
+    }
+}
+
+fn confidence(v: f32, origin: &str) -> Result<f32, ConfigError> {
+    if (0.0..=1.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err(invalid(origin, format!("{v} is not between 0 and 1")))
+    }
+}
+
+fn api_url(url: &str, origin: &str) -> Result<Option<String>, ConfigError> {
+    let url = url.trim().trim_end_matches('/');
+    if url.is_empty() {
+        return Ok(None);
+    }
+    if !(url.starts_with("http://") || url.starts_with("https://")) {
+        return Err(invalid(origin, format!("`{url}` is not an http:// or https:// URL")));
+    }
+    Ok(Some(url.to_string()))
+}
+
+fn reaction(s: &str) -> Option<String> {
+    let s = s.trim();
+    (!s.is_empty()).then(|| s.to_string())
+}
+
+impl Settings {
+    /// Defaults, then the file at `path` (when given), then the environment.
+    pub fn load(path: Option<&Path>, env: &dyn Fn(&str) -> Option<String>) -> Result<Settings, ConfigError> {
+        let mut s = Settings::default();
+        if let Some(path) = path {
+            let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                path: path.to_path_buf(),
+                source,
+            })?;
+            s.apply_file(&text, path)?;
+        }
+        s.apply_env(env)?;
+        Ok(s)
+    }
+
+    /// Applies a config file's text.
+    pub fn apply_file(&mut self, text: &str, path: &Path) -> Result<(), ConfigError> {
+        let file: FileSettings = toml::from_str(text).map_err(|e| ConfigError::Parse {
+            path: path.to_path_buf(),
+            message: e.to_string().trim_end().to_string(),
+        })?;
+        let origin = |key: &str| format!("config file {}: {key}", path.display());
+        if let Some(ids) = file.autoreply_channels {
+            self.autoreply_channels = ids
+                .iter()
+                .map(|id| snowflake_value(id, &origin("autoreply_channels")))
+                .collect::<Result<_, _>>()?;
+        }
+        if let Some(v) = file.cooldown_secs {
+            self.cooldown = Duration::from_secs(v);
+        }
+        if let Some(v) = file.language {
+            self.language = Language::parse(&v)
+                .ok_or_else(|| invalid(origin("language"), format!("`{v}` is not auto, zh or en")))?;
+        }
+        if let Some(v) = file.auto_confidence {
+            self.auto_confidence = confidence(v, &origin("auto_confidence"))?;
+        }
+        if let Some(v) = file.lookup_confidence {
+            self.lookup_confidence = confidence(v, &origin("lookup_confidence"))?;
+        }
+        if let Some(v) = file.user_limit {
+            self.user_limit = v;
+        }
+        if let Some(v) = file.user_window_secs {
+            self.user_window = Duration::from_secs(v);
+        }
+        if let Some(v) = file.edit_window_secs {
+            self.edit_window = Duration::from_secs(v);
+        }
+        if let Some(v) = file.discord_api {
+            self.discord_api = api_url(&v, &origin("discord_api"))?;
+        }
+        if let Some(v) = file.guild {
+            self.guild = Some(snowflake_value(&v, &origin("guild"))?);
+        }
+        if let Some(v) = file.cooldown_reaction {
+            self.cooldown_reaction = reaction(&v);
+        }
+        Ok(())
+    }
+
+    /// Applies `REQDOCTOR_*` variables.
+    pub fn apply_env(&mut self, env: &dyn Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+        let seconds = |name: &str, v: &str| {
+            v.trim()
+                .parse::<u64>()
+                .map(Duration::from_secs)
+                .map_err(|_| invalid(name, format!("`{v}` is not a whole number of seconds")))
+        };
+        let number = |name: &str, v: &str| {
+            v.trim()
+                .parse::<f32>()
+                .map_err(|_| invalid(name, format!("`{v}` is not a number")))
+                .and_then(|n| confidence(n, name))
+        };
+        let var = |name: &str| env(name).filter(|v| !v.trim().is_empty() || name == "REQDOCTOR_COOLDOWN_REACTION");
+        if let Some(v) = var("REQDOCTOR_AUTOREPLY_CHANNELS") {
+            self.autoreply_channels = v
+                .split(',')
+                .filter(|s| !s.trim().is_empty())
+                .map(|s| snowflake(s, "REQDOCTOR_AUTOREPLY_CHANNELS"))
+                .collect::<Result<_, _>>()?;
+        }
+        if let Some(v) = var("REQDOCTOR_COOLDOWN_SECS") {
+            self.cooldown = seconds("REQDOCTOR_COOLDOWN_SECS", &v)?;
+        }
+        if let Some(v) = var("REQDOCTOR_LANGUAGE") {
+            self.language = Language::parse(&v)
+                .ok_or_else(|| invalid("REQDOCTOR_LANGUAGE", format!("`{v}` is not auto, zh or en")))?;
+        }
+        if let Some(v) = var("REQDOCTOR_AUTO_CONFIDENCE") {
+            self.auto_confidence = number("REQDOCTOR_AUTO_CONFIDENCE", &v)?;
+        }
+        if let Some(v) = var("REQDOCTOR_LOOKUP_CONFIDENCE") {
+            self.lookup_confidence = number("REQDOCTOR_LOOKUP_CONFIDENCE", &v)?;
+        }
+        if let Some(v) = var("REQDOCTOR_USER_LIMIT") {
+            self.user_limit = v
+                .trim()
+                .parse()
+                .map_err(|_| invalid("REQDOCTOR_USER_LIMIT", format!("`{v}` is not a whole number")))?;
+        }
+        if let Some(v) = var("REQDOCTOR_USER_WINDOW_SECS") {
+            self.user_window = seconds("REQDOCTOR_USER_WINDOW_SECS", &v)?;
+        }
+        if let Some(v) = var("REQDOCTOR_EDIT_WINDOW_SECS") {
+            self.edit_window = seconds("REQDOCTOR_EDIT_WINDOW_SECS", &v)?;
+        }
+        if let Some(v) = var("REQDOCTOR_DISCORD_API") {
+            self.discord_api = api_url(&v, "REQDOCTOR_DISCORD_API")?;
+        }
+        if let Some(v) = var("REQDOCTOR_GUILD") {
+            self.guild = Some(snowflake(&v, "REQDOCTOR_GUILD")?);
+        }
+        if let Some(v) = var("REQDOCTOR_COOLDOWN_REACTION") {
+            self.cooldown_reaction = reaction(&v);
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        move |k: &str| map.get(k).cloned()
+    }
+
+    #[test]
+    fn defaults_without_file_or_env() {
+        let s = Settings::load(None, &env(&[])).unwrap();
+        assert_eq!(s, Settings::default());
+        assert_eq!(s.cooldown, Duration::from_secs(600));
+        assert!(s.discord_api.is_none());
+    }
+
+    #[test]
+    fn file_then_env_override() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bot.toml");
+        std::fs::write(
+            &path,
+            r#"
+autoreply_channels = ["111", 222]
+cooldown_secs = 30
+language = "zh"
+auto_confidence = 0.9
+discord_api = "http://127.0.0.1:9/"
+guild = "333"
+"#,
+        )
+        .unwrap();
+        let s = Settings::load(Some(&path), &env(&[("REQDOCTOR_COOLDOWN_SECS", "5"), ("REQDOCTOR_LANGUAGE", "en")])).unwrap();
+        assert_eq!(s.autoreply_channels, BTreeSet::from([111, 222]));
+        assert_eq!(s.cooldown, Duration::from_secs(5));
+        assert_eq!(s.language, Language::Fixed(Lang::En));
+        assert_eq!(s.auto_confidence, 0.9);
+        assert_eq!(s.discord_api.as_deref(), Some("http://127.0.0.1:9"));
+        assert_eq!(s.guild, Some(333));
+    }
+
+    #[test]
+    fn env_channels_are_comma_separated() {
+        let s = Settings::load(None, &env(&[("REQDOCTOR_AUTOREPLY_CHANNELS", " 1, 2,,3 ")])).unwrap();
+        assert_eq!(s.autoreply_channels, BTreeSet::from([1, 2, 3]));
+        let s = Settings::load(None, &env(&[("REQDOCTOR_COOLDOWN_REACTION", "")])).unwrap();
+        assert_eq!(s.cooldown_reaction, None);
+    }
+
+    #[test]
+    fn errors_name_their_origin() {
+        let e = Settings::load(None, &env(&[("REQDOCTOR_AUTOREPLY_CHANNELS", "12,general")])).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "REQDOCTOR_AUTOREPLY_CHANNELS: `general` is not a Discord id (a positive number)"
+        );
+        let e = Settings::load(None, &env(&[("REQDOCTOR_AUTO_CONFIDENCE", "2")])).unwrap_err();
+        assert_eq!(e.to_string(), "REQDOCTOR_AUTO_CONFIDENCE: 2 is not between 0 and 1");
+        let e = Settings::load(Some(Path::new("/nonexistent/bot.toml")), &env(&[])).unwrap_err();
+        assert!(e.to_string().starts_with("cannot read config file /nonexistent/bot.toml: "), "{e}");
+    }
+
+    #[test]
+    fn unknown_file_keys_are_rejected_with_a_location() {
+        let mut s = Settings::default();
+        let e = s.apply_file("cooldown = 5\n", Path::new("bot.toml")).unwrap_err();
+        let text = e.to_string();
+        assert!(text.starts_with("config file bot.toml: "), "{text}");
+        assert!(text.contains("line 1"), "{text}");
+        assert!(text.contains("cooldown"), "{text}");
+    }
+
+    #[test]
+    fn token_is_redacted_and_required() {
+        let t = Token::from_env(&env(&[("DISCORD_TOKEN", " secret.token.value \n")])).unwrap();
+        assert_eq!(t.expose(), "secret.token.value");
+        assert_eq!(format!("{t:?}"), "Token(<redacted>)");
+        assert!(matches!(Token::from_env(&env(&[])), Err(ConfigError::MissingToken)));
+        assert!(matches!(Token::from_env(&env(&[("DISCORD_TOKEN", "  ")])), Err(ConfigError::MissingToken)));
+        assert!(matches!(Token::new("abc\ndef"), Err(ConfigError::MalformedToken)));
+    }
+
+    #[test]
+    fn keys_table_covers_every_file_key() {
+        let s = Settings::default();
+        assert_eq!(KEYS.len(), 11);
+        assert!(KEYS.iter().all(|(k, e, _, _)| e.starts_with("REQDOCTOR_") && !k.is_empty()));
+        assert_eq!(s.user_limit, 5);
+    }
+}

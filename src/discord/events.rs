@@ -1,0 +1,259 @@
+//! Gateway events: new messages (maybe answer), edits and deletions of questions (update or
+//! delete the answer), and clicks on the answer's buttons.
+
+use std::time::Instant;
+
+use poise::serenity_prelude as serenity;
+use serenity::{
+    ComponentInteraction, Context as SerenityContext, CreateInteractionResponse, CreateInteractionResponseMessage,
+    FullEvent, Message, MessageId, MessageType,
+};
+use tracing::{debug, info, warn};
+
+use super::answer::{self, Diagnosis};
+use super::buttons::Action;
+use super::feedback::{Recorded, Vote};
+use super::policy::{MessageFacts, Route, Scope, Verdict};
+use super::rest;
+use super::tracker::Tracked;
+use super::{BotError, Data};
+use crate::matcher::Mode;
+use crate::reply::Lang;
+
+/// poise's event handler: every event the commands do not consume.
+pub async fn handle(framework: poise::FrameworkContext<'_, Data, BotError>, event: &FullEvent) -> Result<(), BotError> {
+    let ctx = framework.serenity_context;
+    let data = framework.user_data;
+    match event {
+        FullEvent::Ready { data_about_bot } => {
+            info!(user = %data_about_bot.user.name, id = %data_about_bot.user.id, guilds = data_about_bot.guilds.len(), "connected to Discord");
+        }
+        FullEvent::Resume { .. } => info!("gateway session resumed"),
+        FullEvent::Message { new_message } => on_message(ctx, data, new_message).await,
+        FullEvent::MessageUpdate { event, .. } => {
+            if let Some(content) = &event.content {
+                on_edit(ctx, data, event.id, content).await;
+            }
+        }
+        FullEvent::MessageDelete { deleted_message_id, .. } => on_delete(ctx, data, *deleted_message_id).await,
+        FullEvent::MessageDeleteBulk {
+            multiple_deleted_messages_ids,
+            ..
+        } => {
+            for id in multiple_deleted_messages_ids {
+                on_delete(ctx, data, *id).await;
+            }
+        }
+        FullEvent::InteractionCreate {
+            interaction: serenity::Interaction::Component(c),
+        } => on_component(ctx, data, c).await,
+        _ => {}
+    }
+    Ok(())
+}
+
+/// The bot's own user id.
+fn bot_id(ctx: &SerenityContext) -> u64 {
+    ctx.cache.current_user().id.get()
+}
+
+/// Plain facts about a message; the thread parent is looked up only when it matters.
+async fn facts(ctx: &SerenityContext, data: &Data, msg: &Message) -> MessageFacts {
+    let me = bot_id(ctx);
+    let mut f = MessageFacts {
+        id: msg.id.get(),
+        channel: msg.channel_id.get(),
+        thread_parent: None,
+        is_dm: msg.guild_id.is_none(),
+        author: msg.author.id.get(),
+        author_is_bot: msg.author.bot,
+        is_webhook: msg.webhook_id.is_some(),
+        is_system: msg.author.system || !matches!(msg.kind, MessageType::Regular | MessageType::InlineReply),
+        is_self: msg.author.id.get() == me,
+        mentions_bot: answer::mentions(&msg.content, me),
+    };
+    if let (Some(guild), false) = (msg.guild_id, f.author_is_bot || f.is_webhook || f.is_system) {
+        f.thread_parent = data.channels.thread_parent(ctx, guild, msg.channel_id).await;
+    }
+    f
+}
+
+async fn on_message(ctx: &SerenityContext, data: &Data, msg: &Message) {
+    let facts = facts(ctx, data, msg).await;
+    let Route::Answer(mode) = data.policy.route(&facts) else {
+        return;
+    };
+    if !data.policy.first_delivery(facts.id) {
+        debug!(message = facts.id, "already seen; not answering twice");
+        return;
+    }
+    let text = match mode {
+        Mode::Lookup => answer::strip_mention(&msg.content, bot_id(ctx)),
+        Mode::Auto => msg.content.clone(),
+    };
+    let lang = data.settings.language.for_text(&text);
+    let Diagnosis::Say(said) = answer::diagnose(&data.matcher, &text, mode, lang, data.settings.lookup_confidence) else {
+        debug!(message = facts.id, "no confident answer; staying silent");
+        return;
+    };
+    let scope = Scope {
+        id: facts.channel,
+        thread: facts.thread_parent.is_some(),
+    };
+    match data.policy.admit(scope, said.entry_id.as_deref(), facts.author, Instant::now()) {
+        Verdict::Reply => {}
+        v @ (Verdict::Cooldown | Verdict::AnsweredInThread) => {
+            debug!(message = facts.id, entry = ?said.entry_id, verdict = ?v, "answered here recently");
+            if let Some(emoji) = &data.settings.cooldown_reaction {
+                if let Err(e) = rest::react(&ctx.http, msg.channel_id, msg.id, emoji).await {
+                    warn!(message = facts.id, "could not react: {e}");
+                }
+            }
+            return;
+        }
+        Verdict::UserLimited => {
+            debug!(message = facts.id, user = facts.author, "per-user limit reached");
+            return;
+        }
+    }
+    let reply = match rest::send_reply(ctx, msg, &said).await {
+        Ok(r) => r,
+        Err(e) => {
+            warn!(message = facts.id, channel = facts.channel, "could not send the reply: {e}");
+            return;
+        }
+    };
+    info!(message = facts.id, reply = %reply.id, entry = ?said.entry_id, ?mode, "answered");
+    let tracked = Tracked {
+        channel: facts.channel,
+        reply_id: reply.id.get(),
+        author: facts.author,
+        entry_id: said.entry_id,
+        mode,
+        at: Instant::now(),
+    };
+    if !data.tracker.insert(facts.id, tracked) {
+        info!(message = facts.id, "question deleted while answering; deleting the reply");
+        if let Err(e) = rest::delete(&ctx.http, msg.channel_id, reply.id).await {
+            warn!(reply = %reply.id, "could not delete the reply: {e}");
+        }
+    }
+}
+
+async fn on_edit(ctx: &SerenityContext, data: &Data, id: MessageId, content: &str) {
+    let Some(t) = data.tracker.get(id.get()) else {
+        return;
+    };
+    if t.at.elapsed() > data.settings.edit_window {
+        return;
+    }
+    let text = match t.mode {
+        Mode::Lookup => answer::strip_mention(content, bot_id(ctx)),
+        Mode::Auto => content.to_string(),
+    };
+    let lang = data.settings.language.for_text(&text);
+    let channel = serenity::ChannelId::new(t.channel);
+    let reply = MessageId::new(t.reply_id);
+    match answer::diagnose(&data.matcher, &text, t.mode, lang, data.settings.lookup_confidence) {
+        Diagnosis::Say(said) if said.entry_id == t.entry_id => {}
+        Diagnosis::Say(said) => {
+            match rest::edit_reply(&ctx.http, channel, reply, t.author, &said).await {
+                Ok(_) => {
+                    info!(message = %id, reply = t.reply_id, entry = ?said.entry_id, "question edited; reply updated");
+                    if let Some(entry) = &said.entry_id {
+                        let thread = data.channels.is_thread(t.channel);
+                        data.policy.note_answered(Scope { id: t.channel, thread }, entry, Instant::now());
+                    }
+                    data.tracker.update(id.get(), |t| t.entry_id = said.entry_id);
+                }
+                Err(e) => warn!(reply = t.reply_id, "could not update the reply: {e}"),
+            }
+        }
+        Diagnosis::Silent => {
+            data.tracker.trigger_deleted(id.get());
+            match rest::delete(&ctx.http, channel, reply).await {
+                Ok(()) => info!(message = %id, reply = t.reply_id, "question edited into something else; reply deleted"),
+                Err(e) => warn!(reply = t.reply_id, "could not delete the reply: {e}"),
+            }
+        }
+    }
+}
+
+async fn on_delete(ctx: &SerenityContext, data: &Data, id: MessageId) {
+    data.tracker.reply_deleted(id.get());
+    let Some(t) = data.tracker.trigger_deleted(id.get()) else {
+        return;
+    };
+    match rest::delete(&ctx.http, serenity::ChannelId::new(t.channel), MessageId::new(t.reply_id)).await {
+        Ok(()) => info!(message = %id, reply = t.reply_id, "question deleted; reply deleted"),
+        Err(e) => warn!(reply = t.reply_id, "could not delete the reply: {e}"),
+    }
+}
+
+fn locale_lang(locale: &str) -> Lang {
+    if locale.starts_with("zh") {
+        Lang::Zh
+    } else {
+        Lang::En
+    }
+}
+
+async fn on_component(ctx: &SerenityContext, data: &Data, c: &ComponentInteraction) {
+    let Some(action) = Action::parse(&c.data.custom_id) else {
+        return;
+    };
+    let zh = locale_lang(&c.locale).is_zh();
+    let ephemeral = |text: &str| {
+        CreateInteractionResponse::Message(
+            CreateInteractionResponseMessage::new()
+                .content(text)
+                .ephemeral(true)
+                .allowed_mentions(rest::no_mentions()),
+        )
+    };
+    match action {
+        Action::Vote { entry_id, helpful } => {
+            let recorded = data.feedback.record(&Vote {
+                entry_id,
+                reply_id: c.message.id.get(),
+                user_id: c.user.id.get(),
+                helpful,
+            });
+            let text = match (recorded, zh) {
+                (Recorded::Unchanged, false) => "Your vote was already counted.",
+                (Recorded::Unchanged, true) => "你已经投过票了。",
+                (_, false) => "Thanks for the feedback!",
+                (_, true) => "感谢反馈！",
+            };
+            if let Err(e) = rest::retry("feedback ack", || c.create_response(&ctx.http, ephemeral(text))).await {
+                warn!("could not acknowledge feedback: {e}");
+            }
+        }
+        Action::Delete { asker } => {
+            let moderator = c
+                .member
+                .as_ref()
+                .and_then(|m| m.permissions)
+                .is_some_and(|p| p.manage_messages());
+            if c.user.id.get() != asker && !moderator {
+                let text = if zh {
+                    "只有提问的人或有“管理消息”权限的成员可以删除这条回答。"
+                } else {
+                    "Only the person who asked, or a member with Manage Messages, can delete this answer."
+                };
+                if let Err(e) = rest::retry("delete refusal", || c.create_response(&ctx.http, ephemeral(text))).await {
+                    warn!("could not answer the delete button: {e}");
+                }
+                return;
+            }
+            if let Err(e) = rest::retry("delete ack", || c.create_response(&ctx.http, CreateInteractionResponse::Acknowledge)).await {
+                warn!("could not acknowledge the delete button: {e}");
+            }
+            data.tracker.reply_deleted(c.message.id.get());
+            match rest::delete(&ctx.http, c.channel_id, c.message.id).await {
+                Ok(()) => info!(reply = %c.message.id, by = %c.user.id, "reply deleted with its button"),
+                Err(e) => warn!(reply = %c.message.id, "could not delete the reply: {e}"),
+            }
+        }
+    }
+}

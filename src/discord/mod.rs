@@ -1,0 +1,342 @@
+//! The Discord bot: `reqdoctor run`.
+//!
+//! serenity 0.12 drives the gateway and REST, poise 0.7 the commands. Modules have one job
+//! each: [`config`] (settings and token), [`policy`] (when to speak), [`answer`] (what to
+//! say), [`embed`] (how it looks), [`buttons`], [`feedback`], [`tracker`] (reply ↔ question),
+//! [`channels`] (thread parents), [`rest`] (retried REST calls), [`events`] and
+//! [`commands`].
+
+pub mod answer;
+pub mod buttons;
+pub mod channels;
+pub mod commands;
+pub mod config;
+pub mod embed;
+pub mod events;
+pub mod feedback;
+pub mod policy;
+pub mod rest;
+pub mod tracker;
+
+#[cfg(test)]
+pub(crate) mod testing;
+
+use std::future::Future;
+use std::ops::Deref;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use poise::serenity_prelude as serenity;
+use serenity::GatewayIntents;
+
+use crate::cli::CliError;
+use crate::matcher::Matcher;
+pub use config::{ConfigError, Settings, Token};
+use feedback::{FeedbackSink, MemoryFeedback};
+use policy::{PolicyConfig, ReplyPolicy};
+use tracker::ReplyTracker;
+
+/// Where the privileged intent is switched on, for error messages and docs.
+pub const MESSAGE_CONTENT_HELP: &str = "Discord Developer Portal → your application → Bot → Privileged Gateway Intents → Message Content Intent";
+
+/// `reqdoctor run` options.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RunArgs {
+    /// Settings file (TOML). Every key can also be set with a REQDOCTOR_* variable, which wins.
+    #[arg(long, env = "REQDOCTOR_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Register the commands in this guild only (instant; for development) instead of globally.
+    #[arg(long, value_name = "ID")]
+    pub guild: Option<u64>,
+}
+
+/// Errors at the bot's boundary. None of them contains the token.
+#[derive(Debug, thiserror::Error)]
+pub enum BotError {
+    /// Settings or token missing or wrong.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// Discord answered 401 or closed the gateway with 4004.
+    #[error(
+        "Discord rejected the bot token (401 Unauthorized): check DISCORD_TOKEN; a new one is at \
+         https://discord.com/developers/applications → your application → Bot → Reset Token"
+    )]
+    InvalidToken,
+    /// Gateway close code 4014.
+    #[error(
+        "Discord refused the Message Content intent (gateway close code 4014): enable it in the {MESSAGE_CONTENT_HELP}, then restart"
+    )]
+    MessageContentIntent,
+    /// Gateway close code 4013.
+    #[error("Discord rejected the gateway intents (close code 4013): this build asks for an intent Discord does not know")]
+    InvalidIntents,
+    /// Discord could not be reached at all.
+    #[error("cannot reach Discord's API at {api}: {source}")]
+    Unreachable {
+        /// The API base in use.
+        api: String,
+        /// Why.
+        source: serenity::Error,
+    },
+    /// Any other Discord or serenity error.
+    #[error("Discord error: {0}")]
+    Discord(#[from] serenity::Error),
+    /// The async runtime could not start.
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(std::io::Error),
+}
+
+/// poise's context with our data and error.
+pub type Context<'a> = poise::Context<'a, Data, BotError>;
+
+/// State every handler and command shares.
+pub struct Shared {
+    /// The matcher, with the configured auto-reply threshold.
+    pub matcher: Arc<Matcher>,
+    /// Settings in force.
+    pub settings: Settings,
+    /// When to speak.
+    pub policy: ReplyPolicy,
+    /// Replies by question.
+    pub tracker: ReplyTracker,
+    /// Votes.
+    pub feedback: Arc<dyn FeedbackSink>,
+    /// Thread parents.
+    pub channels: channels::ChannelKinds,
+}
+
+/// The one `Data` type of the poise framework: cheap to clone.
+#[derive(Clone)]
+pub struct Data(Arc<Shared>);
+
+impl Deref for Data {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+impl Data {
+    /// Shared state for `settings`, answering from `matcher`.
+    pub fn new(settings: Settings, matcher: Arc<Matcher>, feedback: Arc<dyn FeedbackSink>) -> Data {
+        let policy = ReplyPolicy::new(PolicyConfig {
+            autoreply_channels: settings.autoreply_channels.clone(),
+            cooldown: settings.cooldown,
+            user_limit: settings.user_limit,
+            user_window: settings.user_window,
+        });
+        Data(Arc::new(Shared {
+            matcher,
+            settings,
+            policy,
+            tracker: ReplyTracker::default(),
+            feedback,
+            channels: channels::ChannelKinds::default(),
+        }))
+    }
+}
+
+/// The intents the bot asks for. Message Content is privileged.
+pub fn intents() -> GatewayIntents {
+    GatewayIntents::GUILDS
+        | GatewayIntents::GUILD_MESSAGES
+        | GatewayIntents::DIRECT_MESSAGES
+        | GatewayIntents::MESSAGE_CONTENT
+}
+
+async fn on_error(error: poise::FrameworkError<'_, Data, BotError>) {
+    match error {
+        poise::FrameworkError::Command { error, ctx, .. } => {
+            tracing::warn!(command = %ctx.command().qualified_name, "command failed: {error}");
+        }
+        poise::FrameworkError::EventHandler { error, event, .. } => {
+            tracing::warn!(event = event.snake_case_name(), "event handler failed: {error}");
+        }
+        poise::FrameworkError::Setup { error, .. } => tracing::error!("setup failed: {error}"),
+        other => {
+            if let Err(e) = poise::builtins::on_error(other).await {
+                tracing::warn!("could not report an error: {e}");
+            }
+        }
+    }
+}
+
+/// A connected-but-not-yet-running bot.
+pub struct Bot {
+    client: serenity::Client,
+    data: Data,
+}
+
+/// Stops a running bot from elsewhere.
+#[derive(Clone)]
+pub struct Stopper(Arc<serenity::ShardManager>);
+
+impl Stopper {
+    /// Closes the gateway; [`Bot::run`] then returns `Ok`.
+    pub async fn stop(&self) {
+        self.0.shutdown_all().await;
+    }
+}
+
+impl Bot {
+    /// Checks the token (`GET /users/@me`), then builds the client. Nothing is answered until
+    /// [`Bot::run`].
+    pub async fn connect(
+        settings: Settings,
+        token: &Token,
+        matcher: Arc<Matcher>,
+        feedback: Arc<dyn FeedbackSink>,
+    ) -> Result<Bot, BotError> {
+        let mut http = serenity::HttpBuilder::new(token.expose()).default_allowed_mentions(rest::no_mentions());
+        if let Some(api) = &settings.discord_api {
+            // serenity's ratelimiter ignores the proxy (serenity#1739), so it must be off here.
+            http = http.proxy(api.as_str()).ratelimiter_disabled(true);
+        }
+        let http = http.build();
+        let api = settings.discord_api.clone().unwrap_or_else(|| "https://discord.com".to_string());
+        match rest::retry("check token", || http.get_current_user()).await {
+            Ok(me) => tracing::info!(user = %me.name, id = %me.id, api = %api, "token accepted"),
+            Err(serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(r))) if r.status_code.as_u16() == 401 => {
+                return Err(BotError::InvalidToken)
+            }
+            Err(e @ serenity::Error::Http(serenity::HttpError::Request(_))) => {
+                return Err(BotError::Unreachable { api, source: e })
+            }
+            Err(e) => return Err(BotError::Discord(e)),
+        }
+
+        let data = Data::new(settings, matcher, feedback);
+        let setup_data = data.clone();
+        let framework = poise::Framework::builder()
+            .options(poise::FrameworkOptions {
+                commands: commands::all(),
+                event_handler: |framework, event| Box::pin(events::handle(framework, event)),
+                on_error: |error| Box::pin(on_error(error)),
+                allowed_mentions: Some(rest::no_mentions()),
+                initialize_owners: false,
+                prefix_options: poise::PrefixFrameworkOptions {
+                    prefix: None,
+                    mention_as_prefix: false,
+                    ..Default::default()
+                },
+                ..Default::default()
+            })
+            .setup(move |ctx, _ready, framework| {
+                Box::pin(async move {
+                    let commands = &framework.options().commands;
+                    let registered = match setup_data.settings.guild {
+                        Some(g) => poise::builtins::register_in_guild(ctx, commands, serenity::GuildId::new(g)).await,
+                        None => poise::builtins::register_globally(ctx, commands).await,
+                    };
+                    match registered {
+                        Ok(()) => tracing::info!(guild = ?setup_data.settings.guild, count = commands.len(), "commands registered"),
+                        // The bot still answers messages; the commands may be stale.
+                        Err(e) => tracing::warn!("could not register the commands: {e}"),
+                    }
+                    Ok(setup_data)
+                })
+            })
+            .build();
+        let client = serenity::ClientBuilder::new_with_http(http, intents())
+            .framework(framework)
+            .await?;
+        Ok(Bot { client, data })
+    }
+
+    /// The shared state (for tests and embedding).
+    pub fn data(&self) -> &Data {
+        &self.data
+    }
+
+    /// A handle that stops the bot.
+    pub fn stopper(&self) -> Stopper {
+        Stopper(self.client.shard_manager.clone())
+    }
+
+    /// Runs until `shutdown` completes (then closes the gateway cleanly) or the gateway fails
+    /// for good.
+    pub async fn run(mut self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), BotError> {
+        let stopper = self.stopper();
+        let watcher = tokio::spawn(async move {
+            shutdown.await;
+            tracing::info!("shutting down");
+            stopper.stop().await;
+        });
+        let result = self.client.start().await;
+        watcher.abort();
+        result.map_err(|e| match e {
+            serenity::Error::Gateway(serenity::GatewayError::DisallowedGatewayIntents) => BotError::MessageContentIntent,
+            serenity::Error::Gateway(serenity::GatewayError::InvalidAuthentication) => BotError::InvalidToken,
+            serenity::Error::Gateway(serenity::GatewayError::InvalidGatewayIntents) => BotError::InvalidIntents,
+            e => BotError::Discord(e),
+        })
+    }
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(e) => {
+                tracing::warn!("cannot listen for SIGTERM: {e}");
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// Settings from `--config`, the environment and `--guild`.
+pub fn settings_from(args: &RunArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<Settings, ConfigError> {
+    let mut settings = Settings::load(args.config.as_deref(), env)?;
+    if args.guild.is_some() {
+        settings.guild = args.guild;
+    }
+    Ok(settings)
+}
+
+/// `reqdoctor run`: the bot until Ctrl-C or SIGTERM. Bot errors are printed here (exit code 2);
+/// knowledge errors go back to the command line like every other subcommand's.
+pub fn run_command(args: RunArgs, knowledge_dir: Option<&Path>) -> Result<ExitCode, CliError> {
+    let env = |k: &str| std::env::var(k).ok();
+    let prepared = settings_from(&args, &env).and_then(|s| Ok((s, Token::from_env(&env)?)));
+    let (settings, token) = match prepared {
+        Ok(p) => p,
+        Err(e) => return Ok(fail(&BotError::Config(e))),
+    };
+    let matcher = Arc::new(crate::cli::load_matcher(knowledge_dir)?.with_auto_threshold(settings.auto_confidence));
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => return Ok(fail(&BotError::Runtime(e))),
+    };
+    let result = runtime.block_on(async move {
+        let bot = Bot::connect(settings, &token, matcher, Arc::new(MemoryFeedback::default())).await?;
+        bot.run(shutdown_signal()).await
+    });
+    runtime.shutdown_timeout(std::time::Duration::from_secs(2));
+    match result {
+        Ok(()) => {
+            tracing::info!("stopped");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => Ok(fail(&e)),
+    }
+}
+
+fn fail(e: &BotError) -> ExitCode {
+    tracing::error!("{e}");
+    eprintln!("reqdoctor: {e}");
+    ExitCode::from(2)
+}

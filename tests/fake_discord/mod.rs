@@ -1,0 +1,730 @@
+//! A fake Discord on 127.0.0.1: REST over plain HTTP and a websocket gateway, enough for the
+//! real serenity client to connect, receive events and answer them.
+//!
+//! It records every REST request for assertions, can fail the next matching requests with
+//! 429 or 500, can close the gateway with any close code, replays events on RESUME, and
+//! checks message bodies against Discord's own limits (HTTP 400, code 50035), so a test
+//! fails where Discord would.
+//!
+//! Payloads come from `tests/fixtures/discord/*.json`, shaped as Discord sends them.
+//! Placeholders `"{{NAME}}"` (whole strings or object keys) are filled by [`fixture`].
+
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket, WebSocketUpgrade};
+use axum::extract::State;
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use serde_json::{json, Value};
+use tokio::sync::{mpsc, Notify};
+
+/// The bot token the fake accepts.
+pub const TOKEN: &str = "MTEwMDAwMDAwMDAwMDAwMDAwMQ.fake.token-for-tests-only";
+
+/// Ids used by the fixtures.
+pub mod ids {
+    /// The bot user and its application.
+    pub const BOT: u64 = 1100000000000000001;
+    /// The guild.
+    pub const GUILD: u64 = 1200000000000000001;
+    /// #mini-program-help, the auto-reply channel.
+    pub const AUTO: u64 = 1200000000000000010;
+    /// #general, not an auto-reply channel.
+    pub const OTHER: u64 = 1200000000000000011;
+    /// A thread under AUTO that GUILD_CREATE lists.
+    pub const THREAD: u64 = 1200000000000000020;
+    /// A thread under AUTO only `GET /channels/{id}` knows.
+    pub const THREAD_UNCACHED: u64 = 1200000000000000021;
+    /// The DM channel with alice.
+    pub const DM: u64 = 1300000000000000001;
+    /// The asker.
+    pub const ALICE: u64 = 1400000000000000001;
+    /// Another member.
+    pub const BOB: u64 = 1400000000000000002;
+    /// A member with Manage Messages.
+    pub const MOD: u64 = 1400000000000000003;
+    /// Another bot.
+    pub const OTHER_BOT: u64 = 1400000000000000009;
+}
+
+/// Manage Messages and the @everyone permissions, as an interaction's `member.permissions`.
+pub const MOD_PERMISSIONS: &str = "277025483840";
+
+/// One REST request as received.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    /// HTTP method.
+    pub method: String,
+    /// Path without the query, e.g. `/api/v10/channels/1/messages`.
+    pub path: String,
+    /// JSON body (Null when empty or not JSON).
+    pub body: Value,
+    /// The status the fake answered.
+    pub status: u16,
+    /// The JSON the fake answered (Null for 204).
+    pub response: Value,
+    /// When it arrived.
+    pub at: Instant,
+}
+
+impl Recorded {
+    /// A `POST /channels/{c}/messages` that the fake accepted.
+    pub fn is_message_post(&self) -> bool {
+        self.method == "POST" && self.path.ends_with("/messages") && self.path.contains("/channels/") && self.status == 200
+    }
+
+    /// The id of the message the fake created or edited.
+    pub fn created_id(&self) -> Option<u64> {
+        self.response["id"].as_str().and_then(|s| s.parse().ok())
+    }
+
+    /// The replied-to message id of a message post.
+    pub fn reply_to(&self) -> Option<u64> {
+        self.body["message_reference"]["message_id"]
+            .as_str()
+            .and_then(|s| s.parse().ok())
+            .or_else(|| self.body["message_reference"]["message_id"].as_u64())
+    }
+}
+
+enum WsCmd {
+    Frame(String),
+    Close(u16),
+}
+
+#[derive(Default)]
+struct Gateway {
+    /// The open connection's sender, with its connection number.
+    current: Option<(u64, mpsc::UnboundedSender<WsCmd>)>,
+    seq: u64,
+    /// Dispatch frames of the current session, by sequence.
+    history: Vec<(u64, String)>,
+    session: u64,
+    /// On RESUME, also replay this many events the client already had.
+    replay_overlap: usize,
+    /// Close with this code on IDENTIFY.
+    identify_close: Option<u16>,
+    identifies: u64,
+    resumes: u64,
+    connections: u64,
+}
+
+struct Failure {
+    method: String,
+    path_contains: String,
+    status: u16,
+    remaining: u32,
+}
+
+struct Inner {
+    addr: SocketAddr,
+    requests: Mutex<Vec<Recorded>>,
+    notify: Notify,
+    gateway: Mutex<Gateway>,
+    failures: Mutex<Vec<Failure>>,
+    next_id: AtomicU64,
+    /// (channel, nonce) → message, for `enforce_nonce`.
+    nonces: Mutex<HashMap<(String, String), Value>>,
+}
+
+/// A running fake Discord.
+#[derive(Clone)]
+pub struct FakeDiscord {
+    inner: Arc<Inner>,
+}
+
+/// Reads a fixture and fills its placeholders.
+pub fn fixture(name: &str, fill: &[(&str, Value)]) -> Value {
+    let path = format!("{}/tests/fixtures/discord/{name}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let mut v: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"));
+    fill_placeholders(&mut v, fill);
+    v
+}
+
+fn fill_placeholders(v: &mut Value, fill: &[(&str, Value)]) {
+    match v {
+        Value::String(s) if s.starts_with("{{") && s.ends_with("}}") => {
+            let key = &s[2..s.len() - 2];
+            if let Some((_, value)) = fill.iter().find(|(k, _)| *k == key) {
+                *v = value.clone();
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|i| fill_placeholders(i, fill)),
+        Value::Object(map) => {
+            let keys: Vec<String> = map.keys().cloned().collect();
+            for k in keys {
+                let mut child = map.remove(&k).unwrap_or(Value::Null);
+                fill_placeholders(&mut child, fill);
+                let new_key = match k.strip_prefix("{{").and_then(|r| r.strip_suffix("}}")) {
+                    Some(name) => fill
+                        .iter()
+                        .find(|(n, _)| *n == name)
+                        .and_then(|(_, v)| v.as_str().map(str::to_string))
+                        .unwrap_or(k),
+                    None => k,
+                };
+                map.insert(new_key, child);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A snowflake as Discord writes it: a string.
+pub fn sf(id: u64) -> Value {
+    Value::String(id.to_string())
+}
+
+/// A MESSAGE_CREATE `d` in the auto-reply channel by alice; change fields with [`with`].
+pub fn message(id: u64, content: &str) -> Value {
+    fixture("message_create.json", &[("ID", sf(id)), ("CONTENT", json!(content))])
+}
+
+/// A DM from alice.
+pub fn dm(id: u64, content: &str) -> Value {
+    fixture("message_create_dm.json", &[("ID", sf(id)), ("CONTENT", json!(content))])
+}
+
+/// `v` with top-level fields replaced.
+pub fn with(mut v: Value, fields: &[(&str, Value)]) -> Value {
+    for (k, x) in fields {
+        v[*k] = x.clone();
+    }
+    v
+}
+
+/// What the fake answers: a status, a JSON body (Null: none) and extra headers.
+struct Out {
+    status: u16,
+    body: Value,
+    headers: Vec<(&'static str, &'static str)>,
+}
+
+fn discord_error(status: u16, code: u64, message: &str) -> Out {
+    Out {
+        status,
+        body: json!({"message": message, "code": code}),
+        headers: Vec::new(),
+    }
+}
+
+fn chars(v: &Value) -> usize {
+    v.as_str().map_or(0, |s| s.chars().count())
+}
+
+/// Discord's checks on a message body: content 2,000; embed title 256, description 4,096,
+/// 25 fields of name 256 and value 1,024, footer 2,048, 6,000 in all; 10 embeds.
+fn check_limits(body: &Value) -> Result<(), String> {
+    if chars(&body["content"]) > 2000 {
+        return Err("content: Must be 2000 or fewer in length.".into());
+    }
+    let embeds = body["embeds"].as_array().cloned().unwrap_or_default();
+    if embeds.len() > 10 {
+        return Err("embeds: Must be 10 or fewer in length.".into());
+    }
+    for (i, e) in embeds.iter().enumerate() {
+        let fields = e["fields"].as_array().cloned().unwrap_or_default();
+        let checks = [
+            ("title", chars(&e["title"]), 256),
+            ("description", chars(&e["description"]), 4096),
+            ("footer.text", chars(&e["footer"]["text"]), 2048),
+            ("fields", fields.len(), 25),
+        ];
+        for (what, n, max) in checks {
+            if n > max {
+                return Err(format!("embeds.{i}.{what}: Must be {max} or fewer in length."));
+            }
+        }
+        let mut total = chars(&e["title"]) + chars(&e["description"]) + chars(&e["footer"]["text"]);
+        for (j, f) in fields.iter().enumerate() {
+            if chars(&f["name"]) > 256 || chars(&f["name"]) == 0 {
+                return Err(format!("embeds.{i}.fields.{j}.name: Must be between 1 and 256 in length."));
+            }
+            if chars(&f["value"]) > 1024 || chars(&f["value"]) == 0 {
+                return Err(format!("embeds.{i}.fields.{j}.value: Must be between 1 and 1024 in length."));
+            }
+            total += chars(&f["name"]) + chars(&f["value"]);
+        }
+        if total > 6000 {
+            return Err(format!("embeds.{i}: Embed size exceeds maximum size of 6000"));
+        }
+    }
+    Ok(())
+}
+
+impl FakeDiscord {
+    /// Starts on 127.0.0.1 with a free port.
+    pub async fn start() -> FakeDiscord {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind 127.0.0.1:0");
+        let addr = listener.local_addr().expect("local addr");
+        let inner = Arc::new(Inner {
+            addr,
+            requests: Mutex::new(Vec::new()),
+            notify: Notify::new(),
+            gateway: Mutex::new(Gateway::default()),
+            failures: Mutex::new(Vec::new()),
+            next_id: AtomicU64::new(1_600_000_000_000_000_001),
+            nonces: Mutex::new(HashMap::new()),
+        });
+        let fake = FakeDiscord { inner };
+        let app = Router::new()
+            .route("/gw", get(gateway))
+            .fallback(rest)
+            .with_state(fake.clone());
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        fake
+    }
+
+    /// The REST base URL to give the bot (`REQDOCTOR_DISCORD_API`).
+    pub fn url(&self) -> String {
+        format!("http://{}", self.inner.addr)
+    }
+
+    fn gateway_url(&self) -> String {
+        format!("ws://{}/gw", self.inner.addr)
+    }
+
+    /// A fresh snowflake.
+    pub fn next_id(&self) -> u64 {
+        self.inner.next_id.fetch_add(1, Ordering::SeqCst)
+    }
+
+    fn record(&self, method: &Method, path: &str, body: Value, status: u16, response: Value) {
+        self.inner.requests.lock().unwrap().push(Recorded {
+            method: method.to_string(),
+            path: path.to_string(),
+            body,
+            status,
+            response,
+            at: Instant::now(),
+        });
+        self.inner.notify.notify_waiters();
+    }
+
+    /// Every REST request so far.
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.inner.requests.lock().unwrap().clone()
+    }
+
+    /// Accepted message posts (replies) so far.
+    pub fn message_posts(&self) -> Vec<Recorded> {
+        self.requests().into_iter().filter(Recorded::is_message_post).collect()
+    }
+
+    /// Waits until a request satisfies `pred`, or panics after `within`.
+    pub async fn wait_for(&self, what: &str, within: Duration, pred: impl Fn(&Recorded) -> bool) -> Recorded {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            let notified = self.inner.notify.notified();
+            if let Some(r) = self.requests().into_iter().find(|r| pred(r)) {
+                return r;
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                let seen: Vec<String> = self
+                    .requests()
+                    .iter()
+                    .map(|r| format!("{} {} -> {}", r.method, r.path, r.status))
+                    .collect();
+                panic!("timed out after {within:?} waiting for {what}; requests so far:\n{}", seen.join("\n"));
+            }
+        }
+    }
+
+    /// Waits for the accepted reply to message `trigger`.
+    pub async fn reply_to(&self, trigger: u64) -> Recorded {
+        self.wait_for(&format!("a reply to {trigger}"), Duration::from_secs(5), |r| {
+            r.is_message_post() && r.reply_to() == Some(trigger)
+        })
+        .await
+    }
+
+    /// Waits until the bot has registered its commands (poise's setup is done, so events
+    /// are handled from now on).
+    pub async fn wait_ready(&self) {
+        self.wait_for("command registration", Duration::from_secs(5), |r| {
+            r.method == "PUT" && r.path.contains("/commands")
+        })
+        .await;
+    }
+
+    /// Drops every pending injected failure.
+    pub fn clear_failures(&self) {
+        self.inner.failures.lock().unwrap().clear();
+    }
+
+    /// Fails the next `times` requests whose method is `method` and whose path contains
+    /// `path_contains` with `status` (429 carries `retry_after`).
+    pub fn fail_next(&self, method: &str, path_contains: &str, status: u16, times: u32) {
+        self.inner.failures.lock().unwrap().push(Failure {
+            method: method.to_string(),
+            path_contains: path_contains.to_string(),
+            status,
+            remaining: times,
+        });
+    }
+
+    fn take_failure(&self, method: &Method, path: &str) -> Option<u16> {
+        let mut failures = self.inner.failures.lock().unwrap();
+        let f = failures
+            .iter_mut()
+            .find(|f| f.remaining > 0 && f.method == method.as_str() && path.contains(&f.path_contains))?;
+        f.remaining -= 1;
+        Some(f.status)
+    }
+
+    /// Sends a dispatch event (`op 0`) to the bot; kept for replay on RESUME.
+    pub fn dispatch(&self, t: &str, d: Value) -> u64 {
+        let mut gw = self.inner.gateway.lock().unwrap();
+        gw.seq += 1;
+        let seq = gw.seq;
+        let frame = json!({"op": 0, "s": seq, "t": t, "d": d}).to_string();
+        gw.history.push((seq, frame.clone()));
+        if let Some((_, tx)) = &gw.current {
+            let _ = tx.send(WsCmd::Frame(frame));
+        }
+        seq
+    }
+
+    /// Sends MESSAGE_CREATE.
+    pub fn send_message(&self, d: Value) -> u64 {
+        self.dispatch("MESSAGE_CREATE", d)
+    }
+
+    /// Closes the gateway connection with `code` (the bot reconnects and resumes for 4000).
+    pub fn close_gateway(&self, code: u16) {
+        let mut gw = self.inner.gateway.lock().unwrap();
+        if let Some((_, tx)) = gw.current.take() {
+            let _ = tx.send(WsCmd::Close(code));
+        }
+    }
+
+    /// Closes every IDENTIFY with `code` (4004 bad token, 4014 disallowed intents).
+    pub fn close_on_identify(&self, code: u16) {
+        self.inner.gateway.lock().unwrap().identify_close = Some(code);
+    }
+
+    /// On RESUME, replay `n` events the bot already received too (at-least-once delivery).
+    pub fn replay_overlap(&self, n: usize) {
+        self.inner.gateway.lock().unwrap().replay_overlap = n;
+    }
+
+    /// (IDENTIFYs, RESUMEs, connections) so far.
+    pub fn gateway_counts(&self) -> (u64, u64, u64) {
+        let gw = self.inner.gateway.lock().unwrap();
+        (gw.identifies, gw.resumes, gw.connections)
+    }
+
+    /// Waits until the bot has resumed `n` times.
+    pub async fn wait_resumes(&self, n: u64, within: Duration) {
+        let deadline = Instant::now() + within;
+        while self.gateway_counts().1 < n {
+            assert!(Instant::now() < deadline, "no RESUME within {within:?}");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    /// A message the fake returns for a post to `channel`.
+    fn created_message(&self, channel: &str, body: &Value) -> Value {
+        let id = self.next_id();
+        let mut m = fixture("message_create.json", &[("ID", sf(id)), ("CONTENT", body["content"].clone())]);
+        if m["content"].is_null() {
+            m["content"] = json!("");
+        }
+        let obj = m.as_object_mut().unwrap();
+        obj.remove("member");
+        obj.remove("nonce");
+        m["channel_id"] = json!(channel);
+        m["author"] = fixture("user_me.json", &[]);
+        let mut embeds = body["embeds"].as_array().cloned().unwrap_or_default();
+        for e in &mut embeds {
+            e["type"] = json!("rich");
+        }
+        m["embeds"] = Value::Array(embeds);
+        m["components"] = body["components"].clone();
+        if m["components"].is_null() {
+            m["components"] = json!([]);
+        }
+        if body["message_reference"].is_object() {
+            m["type"] = json!(19);
+            m["message_reference"] = body["message_reference"].clone();
+        }
+        m
+    }
+}
+
+async fn rest(State(fake): State<FakeDiscord>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+    let path = uri.path().to_string();
+    let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let out = route(&fake, &method, &path, &headers, &body);
+    fake.record(&method, &path, body, out.status, out.body.clone());
+    let status = StatusCode::from_u16(out.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut response = if out.body.is_null() {
+        status.into_response()
+    } else {
+        (status, axum::Json(out.body)).into_response()
+    };
+    for (k, v) in out.headers {
+        response.headers_mut().insert(k, v.parse().unwrap());
+    }
+    response
+}
+
+fn route(fake: &FakeDiscord, method: &Method, path: &str, headers: &HeaderMap, body: &Value) -> Out {
+    let Some(rest) = path.strip_prefix("/api/v10") else {
+        return discord_error(404, 0, "404: Not Found");
+    };
+    let seg: Vec<&str> = rest.trim_start_matches('/').split('/').collect();
+    let authorized = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v == format!("Bot {TOKEN}"));
+    // Interaction callbacks and webhooks authenticate with the interaction token instead.
+    let needs_auth = !matches!(seg.first(), Some(&"gateway") | Some(&"interactions") | Some(&"webhooks"));
+    if needs_auth && !authorized {
+        return discord_error(401, 0, "401: Unauthorized");
+    }
+    if let Some(status) = fake.take_failure(method, path) {
+        return match status {
+            429 => Out {
+                status: 429,
+                body: json!({"message": "You are being rate limited.", "retry_after": 0.05, "global": false}),
+                headers: vec![
+                    ("retry-after", "1"),
+                    ("x-ratelimit-limit", "5"),
+                    ("x-ratelimit-remaining", "0"),
+                    ("x-ratelimit-reset-after", "0.050"),
+                    ("x-ratelimit-bucket", "fake-bucket"),
+                    ("x-ratelimit-scope", "user"),
+                ],
+            },
+            s => discord_error(s, 0, &format!("{s}: Internal Server Error")),
+        };
+    }
+    let ok = |body: Value| Out {
+        status: 200,
+        body,
+        headers: Vec::new(),
+    };
+    let no_content = || Out {
+        status: 204,
+        body: Value::Null,
+        headers: Vec::new(),
+    };
+    match (method.as_str(), seg.as_slice()) {
+        ("GET", ["gateway"]) => ok(json!({"url": fake.gateway_url()})),
+        ("GET", ["gateway", "bot"]) => ok(json!({
+            "url": fake.gateway_url(), "shards": 1,
+            "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 14400000, "max_concurrency": 1}
+        })),
+        ("GET", ["users", "@me"]) => ok(fixture("user_me.json", &[])),
+        ("PUT", ["applications", app, "commands"]) => ok(commands(body, app, None)),
+        ("PUT", ["applications", app, "guilds", guild, "commands"]) => ok(commands(body, app, Some(guild))),
+        ("GET", ["channels", id]) => {
+            if *id == ids::THREAD_UNCACHED.to_string() {
+                ok(fixture("channel_thread.json", &[]))
+            } else {
+                discord_error(404, 10003, "Unknown Channel")
+            }
+        }
+        ("POST", ["channels", channel, "messages"]) => {
+            if let Err(e) = check_limits(body) {
+                return Out {
+                    status: 400,
+                    body: json!({"message": "Invalid Form Body", "code": 50035, "errors": {"_errors": [{"code": "BASE_TYPE_MAX_LENGTH", "message": e}]}}),
+                    headers: Vec::new(),
+                };
+            }
+            let nonce = match &body["nonce"] {
+                Value::String(s) => Some(s.clone()),
+                Value::Number(n) => Some(n.to_string()),
+                _ => None,
+            };
+            if let (Some(nonce), true) = (&nonce, body["enforce_nonce"] == json!(true)) {
+                let key = (channel.to_string(), nonce.clone());
+                if let Some(existing) = fake.inner.nonces.lock().unwrap().get(&key) {
+                    return ok(existing.clone());
+                }
+            }
+            let m = fake.created_message(channel, body);
+            if let Some(nonce) = nonce {
+                fake.inner.nonces.lock().unwrap().insert((channel.to_string(), nonce), m.clone());
+            }
+            ok(m)
+        }
+        ("PATCH", ["channels", channel, "messages", id]) => {
+            let mut m = fake.created_message(channel, body);
+            m["id"] = json!(id);
+            m["edited_timestamp"] = json!("2026-11-24T09:02:00.000000+00:00");
+            ok(m)
+        }
+        ("DELETE", ["channels", _, "messages", _]) => no_content(),
+        ("PUT", ["channels", _, "messages", _, "reactions", _, "@me"]) => no_content(),
+        ("POST", ["interactions", _, _, "callback"]) => no_content(),
+        ("PATCH", ["webhooks", _, _, "messages", "@original"]) | ("POST", ["webhooks", _, _]) => {
+            ok(fake.created_message(&ids::AUTO.to_string(), body))
+        }
+        _ => discord_error(404, 0, "404: Not Found"),
+    }
+}
+
+/// The answer to a bulk overwrite of application commands: the commands with ids.
+fn commands(body: &Value, app: &str, guild: Option<&str>) -> Value {
+    let list = body.as_array().cloned().unwrap_or_default();
+    Value::Array(
+        list.into_iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let mut out = json!({
+                    "id": (1_500_000_000_000_000_001u64 + i as u64).to_string(),
+                    "application_id": app,
+                    "version": "1500000000000000100",
+                    "default_member_permissions": null,
+                    "type": c.get("type").cloned().unwrap_or(json!(1)),
+                    "name": c["name"],
+                    "name_localizations": null,
+                    "description": c.get("description").cloned().unwrap_or(json!("")),
+                    "description_localizations": null,
+                    "dm_permission": true,
+                    "contexts": null,
+                    "integration_types": [0],
+                    "nsfw": false,
+                    "options": c.get("options").cloned().unwrap_or(json!([])),
+                });
+                if let Some(g) = guild {
+                    out["guild_id"] = json!(g);
+                }
+                out
+            })
+            .collect(),
+    )
+}
+
+async fn gateway(State(fake): State<FakeDiscord>, ws: WebSocketUpgrade) -> Response {
+    ws.on_upgrade(move |socket| session(fake, socket))
+}
+
+async fn session(fake: FakeDiscord, mut socket: WebSocket) {
+    let (tx, mut rx) = mpsc::unbounded_channel::<WsCmd>();
+    let conn = {
+        let mut gw = fake.inner.gateway.lock().unwrap();
+        gw.connections += 1;
+        gw.connections
+    };
+    let hello = json!({"op": 10, "s": null, "t": null, "d": {"heartbeat_interval": 41250, "_trace": ["[\"gateway-prd-fake\",{\"micros\":0.0}]"]}});
+    if socket.send(WsMessage::Text(hello.to_string().into())).await.is_err() {
+        return;
+    }
+    loop {
+        tokio::select! {
+            incoming = socket.recv() => {
+                let text = match incoming {
+                    Some(Ok(WsMessage::Text(t))) => t.to_string(),
+                    Some(Ok(WsMessage::Binary(b))) => String::from_utf8_lossy(&b).into_owned(),
+                    Some(Ok(WsMessage::Ping(_) | WsMessage::Pong(_))) => continue,
+                    _ => break,
+                };
+                let Ok(frame) = serde_json::from_str::<Value>(&text) else { continue };
+                for out in on_client_frame(&fake, conn, &tx, &frame) {
+                    match out {
+                        WsCmd::Frame(f) => {
+                            if socket.send(WsMessage::Text(f.into())).await.is_err() {
+                                break;
+                            }
+                        }
+                        WsCmd::Close(code) => {
+                            let _ = socket.send(WsMessage::Close(Some(CloseFrame { code, reason: "closed by the fake".into() }))).await;
+                            return;
+                        }
+                    }
+                }
+            }
+            cmd = rx.recv() => match cmd {
+                Some(WsCmd::Frame(f)) => {
+                    if socket.send(WsMessage::Text(f.into())).await.is_err() {
+                        break;
+                    }
+                }
+                Some(WsCmd::Close(code)) => {
+                    let _ = socket.send(WsMessage::Close(Some(CloseFrame { code, reason: "closed by the fake".into() }))).await;
+                    break;
+                }
+                None => break,
+            }
+        }
+    }
+    let mut gw = fake.inner.gateway.lock().unwrap();
+    if gw.current.as_ref().is_some_and(|(c, _)| *c == conn) {
+        gw.current = None;
+    }
+}
+
+/// Reacts to one client frame; returns frames to send on this connection, in order.
+fn on_client_frame(fake: &FakeDiscord, conn: u64, tx: &mpsc::UnboundedSender<WsCmd>, frame: &Value) -> Vec<WsCmd> {
+    let mut gw = fake.inner.gateway.lock().unwrap();
+    match frame["op"].as_u64() {
+        // Heartbeat → ACK.
+        Some(1) => vec![WsCmd::Frame(json!({"op": 11, "s": null, "t": null, "d": null}).to_string())],
+        // IDENTIFY → READY + GUILD_CREATE (a new session).
+        Some(2) => {
+            gw.identifies += 1;
+            let token = frame["d"]["token"].as_str().unwrap_or("");
+            if token.strip_prefix("Bot ").unwrap_or(token) != TOKEN {
+                return vec![WsCmd::Close(4004)];
+            }
+            if let Some(code) = gw.identify_close {
+                return vec![WsCmd::Close(code)];
+            }
+            gw.session += 1;
+            gw.seq = 0;
+            gw.history.clear();
+            gw.current = Some((conn, tx.clone()));
+            let ready = fixture(
+                "ready.json",
+                &[
+                    ("SESSION", json!(format!("fake-session-{}", gw.session))),
+                    ("GATEWAY", json!(fake.gateway_url())),
+                ],
+            );
+            let mut out = Vec::new();
+            for (t, d) in [("READY", ready), ("GUILD_CREATE", fixture("guild_create.json", &[]))] {
+                gw.seq += 1;
+                let f = json!({"op": 0, "s": gw.seq, "t": t, "d": d}).to_string();
+                gw.history.push((gw.seq, f.clone()));
+                out.push(WsCmd::Frame(f));
+            }
+            out
+        }
+        // RESUME → missed events (plus any configured overlap), then RESUMED.
+        Some(6) => {
+            gw.resumes += 1;
+            gw.current = Some((conn, tx.clone()));
+            let from = frame["d"]["seq"].as_u64().unwrap_or(0);
+            let overlap = gw.replay_overlap;
+            let already: Vec<usize> = gw
+                .history
+                .iter()
+                .enumerate()
+                .filter(|(_, (s, _))| *s <= from)
+                .map(|(i, _)| i)
+                .collect();
+            let start = already.len().saturating_sub(overlap);
+            let mut out: Vec<WsCmd> = gw.history[start..].iter().map(|(_, f)| WsCmd::Frame(f.clone())).collect();
+            gw.seq += 1;
+            out.push(WsCmd::Frame(json!({"op": 0, "s": gw.seq, "t": "RESUMED", "d": {"_trace": ["fake"]}}).to_string()));
+            out
+        }
+        _ => Vec::new(),
+    }
+}

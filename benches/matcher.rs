@@ -62,7 +62,9 @@ fn bench(c: &mut Criterion) {
     let hostile = hostile_message();
     let mut g = c.benchmark_group("hostile");
     g.throughput(Throughput::Bytes(hostile.len() as u64));
-    g.bench_function("4000_chars_auto", |b| b.iter(|| black_box(matcher.find(black_box(&hostile), Mode::Auto))));
+    g.bench_function("4000_chars_auto", |b| {
+        b.iter(|| black_box(matcher.find(black_box(&hostile), Mode::Auto)))
+    });
     g.finish();
 
     c.bench_function("knowledge/load_validate_compile", |b| {

@@ -132,14 +132,26 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
             min_accuracy,
             max_false,
             all,
-        } => run_eval(&load_matcher(dir)?, &corpus, lookup, min_accuracy, max_false, all),
+        } => run_eval(
+            &load_matcher(dir)?,
+            &corpus,
+            lookup,
+            min_accuracy,
+            max_false,
+            all,
+        ),
         Command::Check { dir: check_dir } => check(check_dir.as_deref().or(dir)),
         Command::List { json } => list(&load_knowledge(dir)?, json),
         Command::Run(args) => crate::discord::run_command(args, dir),
     }
 }
 
-fn ask(matcher: &Matcher, text: &str, lang: Option<Lang>, json: bool) -> Result<ExitCode, CliError> {
+fn ask(
+    matcher: &Matcher,
+    text: &str,
+    lang: Option<Lang>,
+    json: bool,
+) -> Result<ExitCode, CliError> {
     let lang = lang.unwrap_or_else(|| Lang::detect(text));
     let matches = matcher.find(text, Mode::Lookup);
     let knowledge = matcher.knowledge();
@@ -161,12 +173,21 @@ fn ask(matcher: &Matcher, text: &str, lang: Option<Lang>, json: bool) -> Result<
             Ok(ExitCode::SUCCESS)
         }
         (None, false) => {
-            writeln!(out, "{}", reply::no_match(knowledge, &matches, lang)).map_err(io("stdout"))?;
+            writeln!(out, "{}", reply::no_match(knowledge, &matches, lang))
+                .map_err(io("stdout"))?;
             Ok(ExitCode::from(1))
         }
         (None, true) => {
-            let suggestions: Vec<_> = matches.iter().map(|m| serde_json::json!({"id": m.id, "score": m.score})).collect();
-            writeln!(out, "{}", serde_json::json!({"id": null, "suggestions": suggestions})).map_err(io("stdout"))?;
+            let suggestions: Vec<_> = matches
+                .iter()
+                .map(|m| serde_json::json!({"id": m.id, "score": m.score}))
+                .collect();
+            writeln!(
+                out,
+                "{}",
+                serde_json::json!({"id": null, "suggestions": suggestions})
+            )
+            .map_err(io("stdout"))?;
             Ok(ExitCode::from(1))
         }
     }
@@ -203,14 +224,21 @@ fn match_lines(matcher: &Matcher, lookup: bool) -> Result<ExitCode, CliError> {
             }
             Err(e) => {
                 bad += 1;
-                let message = format!("stdin:{number}:{}: expected {{\"text\": \"...\"}}: {e}", e.column());
+                let message = format!(
+                    "stdin:{number}:{}: expected {{\"text\": \"...\"}}: {e}",
+                    e.column()
+                );
                 eprintln!("reqdoctor: {message}");
                 serde_json::json!({"answers": [], "matches": [], "error": message})
             }
         };
         writeln!(out, "{result}").map_err(io("stdout"))?;
     }
-    Ok(if bad == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if bad == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 fn run_eval(
@@ -234,9 +262,17 @@ fn run_eval(
         let got = if m.got.is_empty() {
             "(silent)".to_string()
         } else {
-            m.got.iter().map(|(id, s)| format!("{id} {s:.2}")).collect::<Vec<_>>().join(", ")
+            m.got
+                .iter()
+                .map(|(id, s)| format!("{id} {s:.2}"))
+                .collect::<Vec<_>>()
+                .join(", ")
         };
-        let expect = if m.expect.is_empty() { "(silent)".to_string() } else { m.expect.join(" | ") };
+        let expect = if m.expect.is_empty() {
+            "(silent)".to_string()
+        } else {
+            m.expect.join(" | ")
+        };
         writeln!(
             out,
             "MISS {}:{}: {}\n     expected {expect}\n     got      {got}",
@@ -247,7 +283,12 @@ fn run_eval(
         .map_err(io("stdout"))?;
     }
     if report.misses.len() > shown {
-        writeln!(out, "… and {} more misses (--all shows them)", report.misses.len() - shown).map_err(io("stdout"))?;
+        writeln!(
+            out,
+            "… and {} more misses (--all shows them)",
+            report.misses.len() - shown
+        )
+        .map_err(io("stdout"))?;
     }
     writeln!(
         out,
@@ -264,20 +305,35 @@ fn run_eval(
     let mut failed = !bad.is_empty();
     if let Some(min) = min_accuracy {
         if report.accuracy() < min {
-            writeln!(out, "FAIL: accuracy {:.4} is below {min}", report.accuracy()).map_err(io("stdout"))?;
+            writeln!(
+                out,
+                "FAIL: accuracy {:.4} is below {min}",
+                report.accuracy()
+            )
+            .map_err(io("stdout"))?;
             failed = true;
         }
     }
     if let Some(max) = max_false {
         if report.false_reply_rate() > max {
-            writeln!(out, "FAIL: false-reply rate {:.4} is above {max}", report.false_reply_rate()).map_err(io("stdout"))?;
+            writeln!(
+                out,
+                "FAIL: false-reply rate {:.4} is above {max}",
+                report.false_reply_rate()
+            )
+            .map_err(io("stdout"))?;
             failed = true;
         }
     }
     if !bad.is_empty() {
-        writeln!(out, "FAIL: {} corpus line(s) could not be read", bad.len()).map_err(io("stdout"))?;
+        writeln!(out, "FAIL: {} corpus line(s) could not be read", bad.len())
+            .map_err(io("stdout"))?;
     }
-    Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn check(dir: Option<&Path>) -> Result<ExitCode, CliError> {
@@ -325,7 +381,8 @@ fn list(knowledge: &Knowledge, json: bool) -> Result<ExitCode, CliError> {
             });
             writeln!(out, "{line}").map_err(io("stdout"))?;
         } else {
-            writeln!(out, "{:<42} {}  /  {}", e.id, e.title.en, e.title.zh).map_err(io("stdout"))?;
+            writeln!(out, "{:<42} {}  /  {}", e.id, e.title.en, e.title.zh)
+                .map_err(io("stdout"))?;
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -150,7 +150,8 @@ mod tests {
 
     #[test]
     fn bad_lines_are_located_not_fatal() {
-        let (good, bad) = parse_corpus("{\"text\":\"a\",\"expect\":[]}\nnot json\n\n{\"text\":1}\n");
+        let (good, bad) =
+            parse_corpus("{\"text\":\"a\",\"expect\":[]}\nnot json\n\n{\"text\":1}\n");
         assert_eq!(good.len(), 1);
         assert_eq!(bad.iter().map(|b| b.line).collect::<Vec<_>>(), vec![2, 4]);
     }

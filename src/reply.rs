@@ -147,7 +147,13 @@ impl<'k> Answer<'k> {
     pub fn cause(&self) -> String {
         let mut s = String::new();
         if let Some(row) = self.row {
-            let _ = write!(s, "{} `{}`: {}\n\n", code_label(row.code), row.message, row.meaning.pick(self.zh()));
+            let _ = write!(
+                s,
+                "{} `{}`: {}\n\n",
+                code_label(row.code),
+                row.message,
+                row.meaning.pick(self.zh())
+            );
         }
         s.push_str(self.entry.cause.pick(self.zh()));
         s
@@ -174,16 +180,34 @@ impl<'k> Answer<'k> {
         let zh = self.zh();
         let snippet = shorten(&ev.text, 80);
         let (before, after) = match (&ev.kind, zh) {
-            (EvidenceKind::Code { form: CodeForm::FailObject, .. }, false) => ("matched", "in the pasted fail object"),
-            (EvidenceKind::Code { form: CodeForm::FailObject, .. }, true) => ("在粘贴的 fail 对象中识别到", ""),
-            (EvidenceKind::Code { .. }, false) if ev.in_fail_object => ("matched", "in the pasted fail object"),
-            (EvidenceKind::Code { .. }, true) if ev.in_fail_object => ("在粘贴的 fail 对象中识别到", ""),
+            (
+                EvidenceKind::Code {
+                    form: CodeForm::FailObject,
+                    ..
+                },
+                false,
+            ) => ("matched", "in the pasted fail object"),
+            (
+                EvidenceKind::Code {
+                    form: CodeForm::FailObject,
+                    ..
+                },
+                true,
+            ) => ("在粘贴的 fail 对象中识别到", ""),
+            (EvidenceKind::Code { .. }, false) if ev.in_fail_object => {
+                ("matched", "in the pasted fail object")
+            }
+            (EvidenceKind::Code { .. }, true) if ev.in_fail_object => {
+                ("在粘贴的 fail 对象中识别到", "")
+            }
             (EvidenceKind::Code { .. }, false) => ("matched the code", ""),
             (EvidenceKind::Code { .. }, true) => ("识别到错误码", ""),
             (EvidenceKind::Phrase | EvidenceKind::Pattern, false) if ev.in_fail_object => {
                 ("matched", "in the pasted fail object")
             }
-            (EvidenceKind::Phrase | EvidenceKind::Pattern, true) if ev.in_fail_object => ("在粘贴的 fail 对象中识别到", ""),
+            (EvidenceKind::Phrase | EvidenceKind::Pattern, true) if ev.in_fail_object => {
+                ("在粘贴的 fail 对象中识别到", "")
+            }
             (EvidenceKind::Phrase | EvidenceKind::Pattern, false) => ("matched the error text", ""),
             (EvidenceKind::Phrase | EvidenceKind::Pattern, true) => ("识别到报错信息", ""),
             (EvidenceKind::Keywords { .. }, false) => ("matched the question by the words", ""),
@@ -210,7 +234,12 @@ impl<'k> Answer<'k> {
         };
         let zh = self.zh();
         let mut out = String::new();
-        let _ = writeln!(out, "{}  {}", style("1;36", self.title()), style("2", &format!("[{}]", self.entry.id)));
+        let _ = writeln!(
+            out,
+            "{}  {}",
+            style("1;36", self.title()),
+            style("2", &format!("[{}]", self.entry.id))
+        );
         let _ = writeln!(out);
         let _ = writeln!(out, "{}", style("1", if zh { "原因" } else { "Cause" }));
         for line in self.cause().lines() {
@@ -226,7 +255,11 @@ impl<'k> Answer<'k> {
             let _ = writeln!(out, "  {}. {step}", i + 1);
         }
         let _ = writeln!(out);
-        let _ = writeln!(out, "{}", style("1", if zh { "官方文档" } else { "Official docs" }));
+        let _ = writeln!(
+            out,
+            "{}",
+            style("1", if zh { "官方文档" } else { "Official docs" })
+        );
         for (title, url) in self.links() {
             let _ = writeln!(out, "  - {title}: {}", style("4", url));
         }
@@ -238,7 +271,12 @@ impl<'k> Answer<'k> {
                 .copied()
                 .collect::<Vec<_>>()
                 .join(" ");
-            let _ = writeln!(out, "{} {}", style("2", if zh { "依据：" } else { "Evidence:" }), line);
+            let _ = writeln!(
+                out,
+                "{} {}",
+                style("2", if zh { "依据：" } else { "Evidence:" }),
+                line
+            );
         }
         if !self.also.is_empty() {
             let _ = writeln!(out, "{}", style("1", if zh { "另见" } else { "Also see" }));
@@ -294,7 +332,11 @@ pub fn no_match(knowledge: &Knowledge, candidates: &[Match], lang: Lang) -> Stri
     } else {
         "No confident match."
     });
-    let suggestions: Vec<&Entry> = candidates.iter().filter_map(|m| knowledge.get(&m.id)).take(3).collect();
+    let suggestions: Vec<&Entry> = candidates
+        .iter()
+        .filter_map(|m| knowledge.get(&m.id))
+        .take(3)
+        .collect();
     if suggestions.is_empty() {
         out.push_str(if zh {
             "\n试试附上完整的 fail 对象（error / errno / errMsg / statusCode），或运行 `reqdoctor list` 查看所有条目。"
@@ -302,7 +344,11 @@ pub fn no_match(knowledge: &Knowledge, candidates: &[Match], lang: Lang) -> Stri
             "\nTry pasting the whole fail object (error / errno / errMsg / statusCode), or run `reqdoctor list` to see every entry."
         });
     } else {
-        out.push_str(if zh { "\n可能相关：" } else { "\nPerhaps one of these:" });
+        out.push_str(if zh {
+            "\n可能相关："
+        } else {
+            "\nPerhaps one of these:"
+        });
         for e in suggestions {
             let _ = write!(out, "\n  - {} [{}]", e.title.pick(zh), e.id);
         }
@@ -318,10 +364,19 @@ mod tests {
     fn detects_language() {
         assert_eq!(Lang::detect("my.request 报错 error: 14 怎么办"), Lang::Zh);
         assert_eq!(Lang::detect("can I set a custom Referer header?"), Lang::En);
-        assert_eq!(Lang::detect("hi all, 支付宝小程序真机上请求一直报 error 19，IDE 里是好的"), Lang::Zh);
-        assert_eq!(Lang::detect("{error: 14, errorMessage: \"JSON parse data error\"}"), Lang::En);
+        assert_eq!(
+            Lang::detect("hi all, 支付宝小程序真机上请求一直报 error 19，IDE 里是好的"),
+            Lang::Zh
+        );
+        assert_eq!(
+            Lang::detect("{error: 14, errorMessage: \"JSON parse data error\"}"),
+            Lang::En
+        );
         assert_eq!(Lang::detect("my.request 报错了 {error: 14, status: 13, errorMessage: \"JSON parse data error\"}"), Lang::Zh);
-        assert_eq!(Lang::detect("请求失败了\n```\nrequest:fail url not in domain list at VM12:1\n```"), Lang::Zh);
+        assert_eq!(
+            Lang::detect("请求失败了\n```\nrequest:fail url not in domain list at VM12:1\n```"),
+            Lang::Zh
+        );
     }
 
     #[test]

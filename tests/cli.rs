@@ -18,7 +18,12 @@ fn run_with_stdin(mut cmd: Command, stdin: &str) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn reqdoctor");
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
     child.wait_with_output().unwrap()
 }
 
@@ -28,11 +33,19 @@ fn stdout(o: &Output) -> String {
 
 #[test]
 fn ask_answers_offline_in_the_question_language() {
-    let o = bin().args(["ask", "my.request 报错 error: 14"]).output().unwrap();
+    let o = bin()
+        .args(["ask", "my.request 报错 error: 14"])
+        .output()
+        .unwrap();
     assert!(o.status.success(), "{o:?}");
     let out = stdout(&o);
     assert!(out.contains("[alipay.error.14]"), "{out}");
-    assert!(out.contains("原因") && out.contains("解决办法") && out.contains("https://opendocs.alipay.com"), "{out}");
+    assert!(
+        out.contains("原因")
+            && out.contains("解决办法")
+            && out.contains("https://opendocs.alipay.com"),
+        "{out}"
+    );
     assert!(out.contains("error: 14"), "evidence is shown: {out}");
     assert!(!out.contains("\x1b["), "no colour when not a tty");
 }
@@ -40,7 +53,13 @@ fn ask_answers_offline_in_the_question_language() {
 #[test]
 fn ask_can_force_english_and_json() {
     let o = bin()
-        .args(["ask", "--lang", "en", "--json", "{error: 14, status: 13, errorMessage: \"JSON parse data error\"}"])
+        .args([
+            "ask",
+            "--lang",
+            "en",
+            "--json",
+            "{error: 14, status: 13, errorMessage: \"JSON parse data error\"}",
+        ])
         .output()
         .unwrap();
     assert!(o.status.success());
@@ -53,7 +72,10 @@ fn ask_can_force_english_and_json() {
 
 #[test]
 fn ask_without_a_confident_match_says_so() {
-    let o = bin().args(["ask", "what should we order for lunch"]).output().unwrap();
+    let o = bin()
+        .args(["ask", "what should we order for lunch"])
+        .output()
+        .unwrap();
     assert_eq!(o.status.code(), Some(1));
     assert!(stdout(&o).contains("No confident match"), "{}", stdout(&o));
 }
@@ -74,13 +96,22 @@ fn match_jsonl_keeps_one_line_per_input_and_reports_bad_lines() {
         input,
     );
     let out = stdout(&o);
-    let lines: Vec<serde_json::Value> = out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let lines: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(lines.len(), 3, "{out}");
     assert_eq!(lines[0]["answers"][0], "wechat.fail.domain-list");
     assert_eq!(lines[0]["matches"][0]["id"], "wechat.fail.domain-list");
-    assert!(lines[0]["matches"][0]["evidence"].as_array().is_some_and(|e| !e.is_empty()));
+    assert!(lines[0]["matches"][0]["evidence"]
+        .as_array()
+        .is_some_and(|e| !e.is_empty()));
     assert_eq!(lines[1]["answers"], serde_json::json!([]));
-    assert_eq!(lines[2]["answers"], serde_json::json!([]), "negatives stay silent");
+    assert_eq!(
+        lines[2]["answers"],
+        serde_json::json!([]),
+        "negatives stay silent"
+    );
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("stdin:2:"), "located error on stderr: {err}");
 }
@@ -98,19 +129,40 @@ fn match_lookup_maps_bare_codes() {
     assert!(o.status.success());
     let answers: Vec<String> = stdout(&o)
         .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["answers"][0].as_str().unwrap_or("").to_string())
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["answers"][0]
+                .as_str()
+                .unwrap_or("")
+                .to_string()
+        })
         .collect();
-    assert_eq!(answers, vec!["alipay.error.14", "alipay.n22106", "wechat.fail.domain-list"]);
+    assert_eq!(
+        answers,
+        vec![
+            "alipay.error.14",
+            "alipay.n22106",
+            "wechat.fail.domain-list"
+        ]
+    );
 }
 
 #[test]
 fn check_passes_on_the_shipped_knowledge_and_fails_located_on_a_broken_one() {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/knowledge");
     let o = bin().args(["check", dir]).output().unwrap();
-    assert!(o.status.success(), "{}{}", stdout(&o), String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.status.success(),
+        "{}{}",
+        stdout(&o),
+        String::from_utf8_lossy(&o.stderr)
+    );
 
     let broken = tempfile::tempdir().unwrap();
-    std::fs::write(broken.path().join("vocabulary.toml"), "[context]\nstrong = [\"my.request\"]\n").unwrap();
+    std::fs::write(
+        broken.path().join("vocabulary.toml"),
+        "[context]\nstrong = [\"my.request\"]\n",
+    )
+    .unwrap();
     std::fs::write(
         broken.path().join("alipay.toml"),
         "[[entry]]\nid = \"alipay.x\"\nplatform = \"alipay\"\ntitle = { zh = \"标题\" }\ncause = { zh = \"a\", en = \"b\" }\nfix = { zh = [\"a\"], en = [\"b\"] }\nlinks = [{ url = \"http://example.com\", title = { zh = \"a\", en = \"b\" } }]\npatterns = ['(']\n",
@@ -128,7 +180,11 @@ fn check_passes_on_the_shipped_knowledge_and_fails_located_on_a_broken_one() {
 #[test]
 fn knowledge_dir_can_come_from_the_environment() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("vocabulary.toml"), "[context]\nstrong = [\"my.request\"]\n").unwrap();
+    std::fs::write(
+        dir.path().join("vocabulary.toml"),
+        "[context]\nstrong = [\"my.request\"]\n",
+    )
+    .unwrap();
     std::fs::write(
         dir.path().join("custom.toml"),
         "[[entry]]\nid = \"custom.error.teapot\"\nplatform = \"general\"\ntitle = { zh = \"茶壶\", en = \"Teapot\" }\ncause = { zh = \"a\", en = \"b\" }\nfix = { zh = [\"a\"], en = [\"b\"] }\nlinks = [{ url = \"https://developer.mozilla.org/en-US/docs/Web/HTTP/Status/418\", title = { zh = \"a\", en = \"b\" } }]\nphrases = [\"I'm a teapot\"]\n",
@@ -152,15 +208,36 @@ fn eval_reports_accuracy_and_fails_under_the_bar() {
         "{\"text\": \"my.request error: 14\", \"expect\": [\"alipay.error.14\"]}\n{\"text\": \"lunch at 12?\", \"expect\": []}\n{\"text\": \"error: 11\", \"expect\": [\"alipay.error.1*\"]}\n",
     )
     .unwrap();
-    let o = bin().arg("eval").arg(&corpus).args(["--min-accuracy", "0.95", "--max-false", "0.02"]).output().unwrap();
+    let o = bin()
+        .arg("eval")
+        .arg(&corpus)
+        .args(["--min-accuracy", "0.95", "--max-false", "0.02"])
+        .output()
+        .unwrap();
     assert!(o.status.success(), "{}", stdout(&o));
-    assert!(stdout(&o).contains("top-1 accuracy: 100.00% (2/2)"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("top-1 accuracy: 100.00% (2/2)"),
+        "{}",
+        stdout(&o)
+    );
 
-    std::fs::write(&corpus, "{\"text\": \"my.request error: 14\", \"expect\": [\"alipay.error.11\"]}\n").unwrap();
-    let o = bin().arg("eval").arg(&corpus).args(["--min-accuracy", "0.95"]).output().unwrap();
+    std::fs::write(
+        &corpus,
+        "{\"text\": \"my.request error: 14\", \"expect\": [\"alipay.error.11\"]}\n",
+    )
+    .unwrap();
+    let o = bin()
+        .arg("eval")
+        .arg(&corpus)
+        .args(["--min-accuracy", "0.95"])
+        .output()
+        .unwrap();
     assert_eq!(o.status.code(), Some(1));
     let out = stdout(&o);
-    assert!(out.contains("MISS") && out.contains("FAIL: accuracy"), "{out}");
+    assert!(
+        out.contains("MISS") && out.contains("FAIL: accuracy"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -168,7 +245,12 @@ fn list_shows_every_contract_id() {
     let o = bin().args(["list", "--json"]).output().unwrap();
     let ids: Vec<String> = stdout(&o)
         .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["id"].as_str().unwrap().to_string())
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
         .collect();
     for id in include_str!("fixtures/knowledge-ids.txt").lines() {
         assert!(ids.iter().any(|i| i == id), "{id} missing from list");

@@ -9,7 +9,9 @@ mod fake_discord;
 use std::sync::Arc;
 use std::time::Duration;
 
-use fake_discord::{dm, fixture, ids::*, message, sf, with, FakeDiscord, Recorded, MOD_PERMISSIONS};
+use fake_discord::{
+    dm, fixture, ids::*, message, sf, with, FakeDiscord, Recorded, MOD_PERMISSIONS,
+};
 use reqdoctor::discord::feedback::{FeedbackSink, MemoryFeedback, Tally};
 use reqdoctor::discord::{Bot, BotError, Settings, Stopper, Token};
 use reqdoctor::knowledge::Knowledge;
@@ -18,7 +20,8 @@ use serde_json::{json, Value};
 use tokio::task::JoinHandle;
 
 /// A pasted fail object in a code block: alipay.error.14 in Auto mode.
-const ERROR_14: &str = "my.request fails:\n```\n{error: 14, status: 13, errorMessage: \"JSON parse data error\"}\n```";
+const ERROR_14: &str =
+    "my.request fails:\n```\n{error: 14, status: 13, errorMessage: \"JSON parse data error\"}\n```";
 /// wechat.timeout in Auto mode (the sentinel that does get a reply).
 const TIMEOUT: &str = "wx.request 一直报 {\"errMsg\":\"request:fail timeout\"}";
 /// alipay.error.11 in Auto mode.
@@ -52,11 +55,18 @@ async fn start_with(adjust: impl FnOnce(&mut Settings)) -> Running {
     };
     adjust(&mut settings);
     let knowledge = Knowledge::from_dir(&knowledge_dir()).expect("fixture knowledge");
-    let matcher = Matcher::new(Arc::new(knowledge)).unwrap().with_auto_threshold(settings.auto_confidence);
+    let matcher = Matcher::new(Arc::new(knowledge))
+        .unwrap()
+        .with_auto_threshold(settings.auto_confidence);
     let feedback = Arc::new(MemoryFeedback::default());
-    let bot = Bot::connect(settings, &Token::new(fake_discord::TOKEN).unwrap(), Arc::new(matcher), feedback.clone())
-        .await
-        .expect("bot connects");
+    let bot = Bot::connect(
+        settings,
+        &Token::new(fake_discord::TOKEN).unwrap(),
+        Arc::new(matcher),
+        feedback.clone(),
+    )
+    .await
+    .expect("bot connects");
     let stopper = bot.stopper();
     let task = tokio::spawn(bot.run(std::future::pending()));
     fake.wait_ready().await;
@@ -101,7 +111,9 @@ impl Running {
 
 /// Runs a test body with the overall time limit.
 async fn limited<F: std::future::Future<Output = ()>>(f: F) {
-    tokio::time::timeout(TEST_LIMIT, f).await.expect("test finished within its limit");
+    tokio::time::timeout(TEST_LIMIT, f)
+        .await
+        .expect("test finished within its limit");
 }
 
 fn field<'a>(embed: &'a Value, name: &str) -> &'a str {
@@ -139,31 +151,46 @@ fn fixtures_deserialize_into_serenity_types() {
     let g: serenity::Guild = serde_json::from_value(guild).expect("guild_create.json");
     assert_eq!(g.threads.len(), 1);
     assert_eq!(g.members.len(), 1);
-    let ready = fixture("ready.json", &[("SESSION", json!("s")), ("GATEWAY", json!("ws://x"))]);
+    let ready = fixture(
+        "ready.json",
+        &[("SESSION", json!("s")), ("GATEWAY", json!("ws://x"))],
+    );
     serde_json::from_value::<serenity::Ready>(ready).expect("ready.json");
-    serde_json::from_value::<serenity::CurrentUser>(fixture("user_me.json", &[])).expect("user_me.json");
-    serde_json::from_value::<serenity::Channel>(fixture("channel_thread.json", &[])).expect("channel_thread.json");
-    let update = fixture("message_update.json", &[("ID", sf(mid(3))), ("CONTENT", json!("y"))]);
+    serde_json::from_value::<serenity::CurrentUser>(fixture("user_me.json", &[]))
+        .expect("user_me.json");
+    serde_json::from_value::<serenity::Channel>(fixture("channel_thread.json", &[]))
+        .expect("channel_thread.json");
+    let update = fixture(
+        "message_update.json",
+        &[("ID", sf(mid(3))), ("CONTENT", json!("y"))],
+    );
     serde_json::from_value::<serenity::MessageUpdateEvent>(update).expect("message_update.json");
     let delete = fixture("message_delete.json", &[("ID", sf(mid(3)))]);
     serde_json::from_value::<serenity::MessageDeleteEvent>(delete).expect("message_delete.json");
     for (name, fill) in [
         ("interaction_ask.json", vec![("QUESTION", json!("q"))]),
-        ("interaction_autocomplete.json", vec![("QUESTION", json!("q"))]),
+        (
+            "interaction_autocomplete.json",
+            vec![("QUESTION", json!("q"))],
+        ),
         (
             "interaction_context_menu.json",
             vec![("TARGET", sf(mid(4))), ("CONTENT", json!("c"))],
         ),
         (
             "interaction_button.json",
-            vec![("CUSTOM_ID", json!("reqdoctor:up:x")), ("MESSAGE", sf(mid(5)))],
+            vec![
+                ("CUSTOM_ID", json!("reqdoctor:up:x")),
+                ("MESSAGE", sf(mid(5))),
+            ],
         ),
     ] {
         let mut fill = fill;
         fill.push(("ID", sf(mid(6))));
         fill.push(("TOKEN", json!("t")));
         let v = fixture(name, &fill);
-        serde_json::from_value::<serenity::Interaction>(v).unwrap_or_else(|e| panic!("{name}: {e}"));
+        serde_json::from_value::<serenity::Interaction>(v)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
     }
 }
 
@@ -181,19 +208,37 @@ async fn auto_reply_is_one_embed_reply_that_pings_nobody() {
         assert_eq!(body["message_reference"]["guild_id"], sf(GUILD));
         assert_eq!(body["nonce"], json!(mid(10).to_string()));
         assert_eq!(body["enforce_nonce"], json!(true));
-        assert!(body["content"].is_null() || body["content"] == "", "embed only: {body:#}");
+        assert!(
+            body["content"].is_null() || body["content"] == "",
+            "embed only: {body:#}"
+        );
         let embeds = body["embeds"].as_array().unwrap();
         assert_eq!(embeds.len(), 1);
         let e = &embeds[0];
         assert_eq!(e["title"], "error 14: the response could not be decoded");
-        assert!(e["description"].as_str().unwrap().starts_with("my.request could not parse the response"));
+        assert!(e["description"]
+            .as_str()
+            .unwrap()
+            .starts_with("my.request could not parse the response"));
         assert!(field(e, "Fix").starts_with("1. Call the endpoint with curl"));
-        assert_eq!(field(e, "Official docs"), "• [my.request reference](https://opendocs.alipay.com/mini/api/owycmh)");
-        assert_eq!(field(e, "Evidence"), "matched `error: 14` in the pasted fail object");
-        assert_eq!(field(e, "Also see"), "• Can I set a custom Referer header? — `alipay.faq.referer`");
+        assert_eq!(
+            field(e, "Official docs"),
+            "• [my.request reference](https://opendocs.alipay.com/mini/api/owycmh)"
+        );
+        assert_eq!(
+            field(e, "Evidence"),
+            "matched `error: 14` in the pasted fail object"
+        );
+        assert_eq!(
+            field(e, "Also see"),
+            "• Can I set a custom Referer header? — `alipay.faq.referer`"
+        );
         assert_eq!(e["footer"]["text"], "alipay.error.14 · reqdoctor");
         let buttons = body["components"][0]["components"].as_array().unwrap();
-        let labels: Vec<&str> = buttons.iter().map(|b| b["label"].as_str().unwrap()).collect();
+        let labels: Vec<&str> = buttons
+            .iter()
+            .map(|b| b["label"].as_str().unwrap())
+            .collect();
         assert_eq!(labels, ["helpful", "not helpful", "Delete"]);
         assert_eq!(buttons[0]["custom_id"], "reqdoctor:up:alipay.error.14");
         assert_eq!(buttons[2]["custom_id"], format!("reqdoctor:del:{ALICE}"));
@@ -230,10 +275,15 @@ async fn silent_on_chatter_and_outside_autoreply_channels() {
     limited(async {
         let bot = start().await;
         bot.fake.send_message(message(mid(30), CHATTER));
-        bot.fake.send_message(with(message(mid(31), ERROR_14), &[("channel_id", sf(OTHER))]));
+        bot.fake.send_message(with(
+            message(mid(31), ERROR_14),
+            &[("channel_id", sf(OTHER))],
+        ));
         // FAQ wording inside a code block is code, not a question.
-        bot.fake
-            .send_message(message(mid(32), "```\nwhy can't I set a custom referer header in my.request?\n```"));
+        bot.fake.send_message(message(
+            mid(32),
+            "```\nwhy can't I set a custom referer header in my.request?\n```",
+        ));
         let posts = bot.posts_after_sentinel(mid(33)).await;
         assert_eq!(posts.len(), 1, "only the sentinel is answered: {posts:#?}");
         assert_eq!(posts[0].reply_to(), Some(mid(33)));
@@ -276,7 +326,10 @@ async fn a_replayed_message_is_answered_once() {
         bot.fake.reply_to(mid(50)).await;
         bot.fake.send_message(m);
         let posts = bot.posts_after_sentinel(mid(51)).await;
-        let to_first = posts.iter().filter(|p| p.reply_to() == Some(mid(50))).count();
+        let to_first = posts
+            .iter()
+            .filter(|p| p.reply_to() == Some(mid(50)))
+            .count();
         assert_eq!(to_first, 1, "{posts:#?}");
         assert_eq!(posts.len(), 2);
         bot.stop().await;
@@ -336,16 +389,28 @@ async fn per_user_limit_stops_a_flood() {
 async fn threads_under_autoreply_channels_are_answered_once_per_entry() {
     limited(async {
         let bot = start().await;
-        bot.fake.send_message(with(message(mid(80), ERROR_14), &[("channel_id", sf(THREAD))]));
+        bot.fake.send_message(with(
+            message(mid(80), ERROR_14),
+            &[("channel_id", sf(THREAD))],
+        ));
         let r = bot.fake.reply_to(mid(80)).await;
         assert_eq!(r.path, format!("/api/v10/channels/{THREAD}/messages"));
         // A thread serenity's cache has never seen: its parent comes from GET /channels/{id}.
-        bot.fake
-            .send_message(with(message(mid(81), ERROR_14), &[("channel_id", sf(THREAD_UNCACHED))]));
+        bot.fake.send_message(with(
+            message(mid(81), ERROR_14),
+            &[("channel_id", sf(THREAD_UNCACHED))],
+        ));
         bot.fake.reply_to(mid(81)).await;
-        assert_eq!(bot.requests("GET", &format!("/channels/{THREAD_UNCACHED}")).len(), 1);
+        assert_eq!(
+            bot.requests("GET", &format!("/channels/{THREAD_UNCACHED}"))
+                .len(),
+            1
+        );
         // The same question again in the first thread: not answered twice.
-        bot.fake.send_message(with(message(mid(82), ERROR_14), &[("channel_id", sf(THREAD))]));
+        bot.fake.send_message(with(
+            message(mid(82), ERROR_14),
+            &[("channel_id", sf(THREAD))],
+        ));
         let posts = bot.posts_after_sentinel(mid(83)).await;
         let replies: Vec<_> = posts.iter().map(|p| p.reply_to()).collect();
         assert_eq!(replies, [Some(mid(80)), Some(mid(81)), Some(mid(83))]);
@@ -365,7 +430,10 @@ async fn mention_answers_in_lookup_mode_anywhere() {
             &[("channel_id", sf(OTHER)), ("mentions", me.clone())],
         ));
         let r = bot.fake.reply_to(mid(90)).await;
-        assert_eq!(r.body["embeds"][0]["footer"]["text"], "alipay.error.14 · reqdoctor");
+        assert_eq!(
+            r.body["embeds"][0]["footer"]["text"],
+            "alipay.error.14 · reqdoctor"
+        );
         assert_no_pings(&r.body);
         // Nothing matches: say so honestly.
         bot.fake.send_message(with(
@@ -392,10 +460,14 @@ async fn mention_answers_in_lookup_mode_anywhere() {
 async fn direct_messages_are_answered_in_lookup_mode() {
     limited(async {
         let bot = start().await;
-        bot.fake.send_message(dm(mid(100), "what does error 14 mean?"));
+        bot.fake
+            .send_message(dm(mid(100), "what does error 14 mean?"));
         let r = bot.fake.reply_to(mid(100)).await;
         assert_eq!(r.path, format!("/api/v10/channels/{DM}/messages"));
-        assert_eq!(r.body["embeds"][0]["footer"]["text"], "alipay.error.14 · reqdoctor");
+        assert_eq!(
+            r.body["embeds"][0]["footer"]["text"],
+            "alipay.error.14 · reqdoctor"
+        );
         assert_no_pings(&r.body);
         bot.stop().await;
     })
@@ -409,7 +481,7 @@ async fn hostile_four_thousand_characters_cannot_ping_or_break_limits() {
         let mut text = String::from("@everyone @here <@1400000000000000002> <@&1200000000000000002> **bold** [x](https://evil.example) ");
         text.push_str("```\n{error: 14, errorMessage: \"JSON parse data error `@everyone` <@1> https://evil.example\"}\n```\n");
         while text.chars().count() < 4000 {
-            text.push_str("`@here` 小程序 <#1> ||spoiler|| ~~x~~ ");
+            text.push_str("`@here` mini program <#1> ||spoiler|| ~~x~~ ");
         }
         let text: String = text.chars().take(4000).collect();
         let me = json!([fixture("user_me.json", &[])]);
@@ -441,14 +513,26 @@ async fn deleting_the_question_deletes_the_reply() {
     limited(async {
         let bot = start().await;
         bot.fake.send_message(message(mid(120), ERROR_14));
-        let reply = bot.fake.reply_to(mid(120)).await.created_id().expect("the fake returned the reply");
-        bot.fake
-            .dispatch("MESSAGE_DELETE", fixture("message_delete.json", &[("ID", sf(mid(120)))]));
+        let reply = bot
+            .fake
+            .reply_to(mid(120))
+            .await
+            .created_id()
+            .expect("the fake returned the reply");
+        bot.fake.dispatch(
+            "MESSAGE_DELETE",
+            fixture("message_delete.json", &[("ID", sf(mid(120)))]),
+        );
         let del = bot
             .fake
-            .wait_for("the reply's deletion", Duration::from_secs(5), |r| r.method == "DELETE")
+            .wait_for("the reply's deletion", Duration::from_secs(5), |r| {
+                r.method == "DELETE"
+            })
             .await;
-        assert_eq!(del.path, format!("/api/v10/channels/{AUTO}/messages/{reply}"));
+        assert_eq!(
+            del.path,
+            format!("/api/v10/channels/{AUTO}/messages/{reply}")
+        );
         bot.stop().await;
     })
     .await;
@@ -463,23 +547,39 @@ async fn editing_the_question_updates_or_removes_the_reply() {
         // Edited into another error: the reply is edited to the new entry.
         bot.fake.dispatch(
             "MESSAGE_UPDATE",
-            fixture("message_update.json", &[("ID", sf(mid(130))), ("CONTENT", json!(ERROR_11))]),
+            fixture(
+                "message_update.json",
+                &[("ID", sf(mid(130))), ("CONTENT", json!(ERROR_11))],
+            ),
         );
         let patch = bot
             .fake
-            .wait_for("the reply's edit", Duration::from_secs(5), |r| r.method == "PATCH")
+            .wait_for("the reply's edit", Duration::from_secs(5), |r| {
+                r.method == "PATCH"
+            })
             .await;
-        assert_eq!(patch.path, format!("/api/v10/channels/{AUTO}/messages/{reply}"));
-        assert_eq!(patch.body["embeds"][0]["footer"]["text"], "alipay.error.11 · reqdoctor");
+        assert_eq!(
+            patch.path,
+            format!("/api/v10/channels/{AUTO}/messages/{reply}")
+        );
+        assert_eq!(
+            patch.body["embeds"][0]["footer"]["text"],
+            "alipay.error.11 · reqdoctor"
+        );
         assert_no_pings(&patch.body);
         // Edited into chatter: the reply is deleted.
         bot.fake.dispatch(
             "MESSAGE_UPDATE",
-            fixture("message_update.json", &[("ID", sf(mid(130))), ("CONTENT", json!(CHATTER))]),
+            fixture(
+                "message_update.json",
+                &[("ID", sf(mid(130))), ("CONTENT", json!(CHATTER))],
+            ),
         );
         let del = bot
             .fake
-            .wait_for("the reply's deletion", Duration::from_secs(5), |r| r.method == "DELETE")
+            .wait_for("the reply's deletion", Duration::from_secs(5), |r| {
+                r.method == "DELETE"
+            })
             .await;
         assert_eq!(del.path, patch.path, "the same reply");
         bot.stop().await;
@@ -503,23 +603,51 @@ async fn slash_ask_is_ephemeral_unless_public() {
     limited(async {
         let bot = start().await;
         let commands = bot.requests("PUT", "/commands");
-        let names: Vec<&str> = commands[0].body.as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
+        let names: Vec<&str> = commands[0]
+            .body
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["name"].as_str().unwrap())
+            .collect();
         assert_eq!(names, ["ask", "code", "faq", "Diagnose with reqdoctor"]);
-        assert_eq!(commands[0].path, format!("/api/v10/applications/{BOT}/commands"), "global registration");
+        assert_eq!(
+            commands[0].path,
+            format!("/api/v10/applications/{BOT}/commands"),
+            "global registration"
+        );
 
-        bot.fake.dispatch("INTERACTION_CREATE", interaction("interaction_ask.json", &[("QUESTION", json!("my.request error 14"))], mid(140)));
+        bot.fake.dispatch(
+            "INTERACTION_CREATE",
+            interaction(
+                "interaction_ask.json",
+                &[("QUESTION", json!("my.request error 14"))],
+                mid(140),
+            ),
+        );
         let r = bot
             .fake
-            .wait_for("/ask response", Duration::from_secs(5), |r| r.path == callback_path(mid(140)))
+            .wait_for("/ask response", Duration::from_secs(5), |r| {
+                r.path == callback_path(mid(140))
+            })
             .await;
         assert_eq!(r.body["type"], 4);
         assert_eq!(r.body["data"]["flags"], 64, "ephemeral");
         assert_interaction_no_pings(&r.body);
-        assert_eq!(r.body["data"]["embeds"][0]["footer"]["text"], "alipay.error.14 · reqdoctor");
-        let buttons = r.body["data"]["components"][0]["components"].as_array().unwrap();
+        assert_eq!(
+            r.body["data"]["embeds"][0]["footer"]["text"],
+            "alipay.error.14 · reqdoctor"
+        );
+        let buttons = r.body["data"]["components"][0]["components"]
+            .as_array()
+            .unwrap();
         assert_eq!(buttons.len(), 2, "votes, no Delete on an ephemeral answer");
 
-        let mut public = interaction("interaction_ask.json", &[("QUESTION", json!("alipay.error.11"))], mid(141));
+        let mut public = interaction(
+            "interaction_ask.json",
+            &[("QUESTION", json!("alipay.error.11"))],
+            mid(141),
+        );
         public["data"]["options"]
             .as_array_mut()
             .unwrap()
@@ -527,10 +655,19 @@ async fn slash_ask_is_ephemeral_unless_public() {
         bot.fake.dispatch("INTERACTION_CREATE", public);
         let r = bot
             .fake
-            .wait_for("public /ask response", Duration::from_secs(5), |r| r.path == callback_path(mid(141)))
+            .wait_for("public /ask response", Duration::from_secs(5), |r| {
+                r.path == callback_path(mid(141))
+            })
             .await;
-        assert!(r.body["data"]["flags"].is_null() || r.body["data"]["flags"] == 0, "{:#}", r.body);
-        assert_eq!(r.body["data"]["embeds"][0]["footer"]["text"], "alipay.error.11 · reqdoctor");
+        assert!(
+            r.body["data"]["flags"].is_null() || r.body["data"]["flags"] == 0,
+            "{:#}",
+            r.body
+        );
+        assert_eq!(
+            r.body["data"]["embeds"][0]["footer"]["text"],
+            "alipay.error.11 · reqdoctor"
+        );
         assert_interaction_no_pings(&r.body);
         bot.stop().await;
     })
@@ -566,15 +703,24 @@ async fn autocomplete_offers_titles_in_both_languages_and_ids() {
 async fn code_and_faq_commands() {
     limited(async {
         let bot = start().await;
-        let mut code = interaction("interaction_ask.json", &[("QUESTION", json!("error:11"))], mid(160));
+        let mut code = interaction(
+            "interaction_ask.json",
+            &[("QUESTION", json!("error:11"))],
+            mid(160),
+        );
         code["data"]["name"] = json!("code");
         code["data"]["options"][0]["name"] = json!("code");
         bot.fake.dispatch("INTERACTION_CREATE", code);
         let r = bot
             .fake
-            .wait_for("/code response", Duration::from_secs(5), |r| r.path == callback_path(mid(160)))
+            .wait_for("/code response", Duration::from_secs(5), |r| {
+                r.path == callback_path(mid(160))
+            })
             .await;
-        assert_eq!(r.body["data"]["embeds"][0]["footer"]["text"], "alipay.error.11 · reqdoctor");
+        assert_eq!(
+            r.body["data"]["embeds"][0]["footer"]["text"],
+            "alipay.error.11 · reqdoctor"
+        );
         assert_eq!(r.body["data"]["flags"], 64);
 
         let mut faq = interaction("interaction_ask.json", &[("QUESTION", json!(""))], mid(161));
@@ -584,7 +730,9 @@ async fn code_and_faq_commands() {
         bot.fake.dispatch("INTERACTION_CREATE", faq);
         let r = bot
             .fake
-            .wait_for("/faq response", Duration::from_secs(5), |r| r.path == callback_path(mid(161)))
+            .wait_for("/faq response", Duration::from_secs(5), |r| {
+                r.path == callback_path(mid(161))
+            })
             .await;
         let e = &r.body["data"]["embeds"][0];
         assert_eq!(e["title"], "微信 wx.request (1)");
@@ -603,17 +751,28 @@ async fn context_menu_diagnoses_the_chosen_message() {
             "INTERACTION_CREATE",
             interaction(
                 "interaction_context_menu.json",
-                &[("TARGET", sf(mid(170))), ("CONTENT", json!("真机上 wx.request 报 request:fail timeout"))],
+                &[
+                    ("TARGET", sf(mid(170))),
+                    (
+                        "CONTENT",
+                        json!("真机上 wx.request 报 request:fail timeout"),
+                    ),
+                ],
                 mid(171),
             ),
         );
         let r = bot
             .fake
-            .wait_for("context menu response", Duration::from_secs(5), |r| r.path == callback_path(mid(171)))
+            .wait_for("context menu response", Duration::from_secs(5), |r| {
+                r.path == callback_path(mid(171))
+            })
             .await;
         assert_eq!(r.body["type"], 4);
         assert_eq!(r.body["data"]["flags"], 64);
-        assert_eq!(r.body["data"]["embeds"][0]["footer"]["text"], "wechat.timeout · reqdoctor");
+        assert_eq!(
+            r.body["data"]["embeds"][0]["footer"]["text"],
+            "wechat.timeout · reqdoctor"
+        );
         assert_eq!(r.body["data"]["embeds"][0]["title"], "wx.request 请求超时");
         assert_interaction_no_pings(&r.body);
         bot.stop().await;
@@ -639,22 +798,42 @@ async fn feedback_buttons_count_votes() {
     limited(async {
         let bot = start().await;
         let reply = mid(180);
-        bot.fake.dispatch("INTERACTION_CREATE", button("reqdoctor:up:alipay.error.14", reply, mid(181), None));
+        bot.fake.dispatch(
+            "INTERACTION_CREATE",
+            button("reqdoctor:up:alipay.error.14", reply, mid(181), None),
+        );
         let r = bot
             .fake
-            .wait_for("vote ack", Duration::from_secs(5), |r| r.path == callback_path(mid(181)))
+            .wait_for("vote ack", Duration::from_secs(5), |r| {
+                r.path == callback_path(mid(181))
+            })
             .await;
         assert_eq!(r.body["type"], 4);
         assert_eq!(r.body["data"]["flags"], 64);
         assert_eq!(r.body["data"]["content"], "Thanks for the feedback!");
         assert_interaction_no_pings(&r.body);
         let bob_perms = "277025475648";
+        bot.fake.dispatch(
+            "INTERACTION_CREATE",
+            button(
+                "reqdoctor:down:alipay.error.14",
+                reply,
+                mid(182),
+                Some((BOB, bob_perms)),
+            ),
+        );
         bot.fake
-            .dispatch("INTERACTION_CREATE", button("reqdoctor:down:alipay.error.14", reply, mid(182), Some((BOB, bob_perms))));
-        bot.fake
-            .wait_for("vote ack", Duration::from_secs(5), |r| r.path == callback_path(mid(182)))
+            .wait_for("vote ack", Duration::from_secs(5), |r| {
+                r.path == callback_path(mid(182))
+            })
             .await;
-        assert_eq!(bot.feedback.tally("alipay.error.14"), Tally { helpful: 1, not_helpful: 1 });
+        assert_eq!(
+            bot.feedback.tally("alipay.error.14"),
+            Tally {
+                helpful: 1,
+                not_helpful: 1
+            }
+        );
         bot.stop().await;
     })
     .await;
@@ -666,26 +845,39 @@ async fn delete_button_only_for_the_asker_or_a_moderator() {
         let bot = start().await;
         let del = format!("reqdoctor:del:{ALICE}");
         // Bob may not.
-        bot.fake
-            .dispatch("INTERACTION_CREATE", button(&del, mid(190), mid(191), Some((BOB, "277025475648"))));
+        bot.fake.dispatch(
+            "INTERACTION_CREATE",
+            button(&del, mid(190), mid(191), Some((BOB, "277025475648"))),
+        );
         let r = bot
             .fake
-            .wait_for("refusal", Duration::from_secs(5), |r| r.path == callback_path(mid(191)))
+            .wait_for("refusal", Duration::from_secs(5), |r| {
+                r.path == callback_path(mid(191))
+            })
             .await;
         assert_eq!(r.body["data"]["flags"], 64);
-        assert!(r.body["data"]["content"].as_str().unwrap().starts_with("Only the person who asked"));
+        assert!(r.body["data"]["content"]
+            .as_str()
+            .unwrap()
+            .starts_with("Only the person who asked"));
         // Alice may.
-        bot.fake.dispatch("INTERACTION_CREATE", button(&del, mid(190), mid(192), None));
+        bot.fake
+            .dispatch("INTERACTION_CREATE", button(&del, mid(190), mid(192), None));
         let d = bot
             .fake
             .wait_for("deletion", Duration::from_secs(5), |r| r.method == "DELETE")
             .await;
-        assert_eq!(d.path, format!("/api/v10/channels/{AUTO}/messages/{}", mid(190)));
+        assert_eq!(
+            d.path,
+            format!("/api/v10/channels/{AUTO}/messages/{}", mid(190))
+        );
         let ack = bot.requests("POST", &callback_path(mid(192)));
         assert_eq!(ack[0].body["type"], 6, "deferred update, no message");
         // A moderator may too.
-        bot.fake
-            .dispatch("INTERACTION_CREATE", button(&del, mid(193), mid(194), Some((MOD, MOD_PERMISSIONS))));
+        bot.fake.dispatch(
+            "INTERACTION_CREATE",
+            button(&del, mid(193), mid(194), Some((MOD, MOD_PERMISSIONS))),
+        );
         bot.fake
             .wait_for("moderator deletion", Duration::from_secs(5), |r| {
                 r.method == "DELETE" && r.path.ends_with(&mid(193).to_string())
@@ -723,23 +915,36 @@ async fn gateway_close_4000_resumes_without_double_replies() {
 async fn rest_429_and_500_are_retried_without_losing_the_reply() {
     limited(async {
         let bot = start().await;
-        bot.fake.fail_next("POST", &format!("/channels/{AUTO}/messages"), 429, 2);
+        bot.fake
+            .fail_next("POST", &format!("/channels/{AUTO}/messages"), 429, 2);
         bot.fake.send_message(message(mid(210), ERROR_14));
         bot.fake.reply_to(mid(210)).await;
         let attempts = bot.requests("POST", &format!("/channels/{AUTO}/messages"));
-        assert_eq!(attempts.iter().map(|r| r.status).collect::<Vec<_>>(), [429, 429, 200]);
+        assert_eq!(
+            attempts.iter().map(|r| r.status).collect::<Vec<_>>(),
+            [429, 429, 200]
+        );
 
-        bot.fake.fail_next("POST", &format!("/channels/{AUTO}/messages"), 500, 1);
-        bot.fake.fail_next("POST", &format!("/channels/{AUTO}/messages"), 502, 1);
+        bot.fake
+            .fail_next("POST", &format!("/channels/{AUTO}/messages"), 500, 1);
+        bot.fake
+            .fail_next("POST", &format!("/channels/{AUTO}/messages"), 502, 1);
         bot.fake.send_message(message(mid(211), ERROR_11));
         bot.fake.reply_to(mid(211)).await;
-        let statuses: Vec<u16> = bot.requests("POST", &format!("/channels/{AUTO}/messages")).iter().map(|r| r.status).collect();
+        let statuses: Vec<u16> = bot
+            .requests("POST", &format!("/channels/{AUTO}/messages"))
+            .iter()
+            .map(|r| r.status)
+            .collect();
         assert_eq!(statuses, [429, 429, 200, 500, 502, 200]);
 
         // Bounded: a channel that keeps failing gives up after 5 attempts, and the bot lives on.
         let thread_posts = format!("/channels/{THREAD}/messages");
         bot.fake.fail_next("POST", &thread_posts, 500, 100);
-        bot.fake.send_message(with(message(mid(212), ERROR_14), &[("channel_id", sf(THREAD))]));
+        bot.fake.send_message(with(
+            message(mid(212), ERROR_14),
+            &[("channel_id", sf(THREAD))],
+        ));
         let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
         while bot.requests("POST", &thread_posts).len() < 5 {
             assert!(tokio::time::Instant::now() < deadline, "five attempts");
@@ -748,13 +953,28 @@ async fn rest_429_and_500_are_retried_without_losing_the_reply() {
         let fifth = bot.requests("POST", &thread_posts)[4].at;
         // From now on a post would succeed: a sixth attempt would show up as a reply to mid(212).
         bot.fake.clear_failures();
-        bot.fake.send_message(with(message(mid(213), TIMEOUT), &[("channel_id", sf(THREAD))]));
+        bot.fake.send_message(with(
+            message(mid(213), TIMEOUT),
+            &[("channel_id", sf(THREAD))],
+        ));
         bot.fake.reply_to(mid(213)).await;
         // The next backoff would have been 1.6 s; wait past it.
-        tokio::time::sleep((fifth + Duration::from_millis(1800)).saturating_duration_since(std::time::Instant::now())).await;
+        tokio::time::sleep(
+            (fifth + Duration::from_millis(1800))
+                .saturating_duration_since(std::time::Instant::now()),
+        )
+        .await;
         let failing: Vec<_> = bot.requests("POST", &thread_posts);
-        assert_eq!(failing.iter().filter(|r| r.status == 500).count(), 5, "bounded retries");
-        assert!(bot.fake.message_posts().iter().all(|p| p.reply_to() != Some(mid(212))));
+        assert_eq!(
+            failing.iter().filter(|r| r.status == 500).count(),
+            5,
+            "bounded retries"
+        );
+        assert!(bot
+            .fake
+            .message_posts()
+            .iter()
+            .all(|p| p.reply_to() != Some(mid(212))));
         bot.stop().await;
     })
     .await;

@@ -53,7 +53,9 @@ fn one(entries: &str, field_part: &str, message_part: &str) -> Problem {
         .find(|p| p.field.contains(field_part) && p.message.contains(message_part));
     match found {
         Some(p) => p.clone(),
-        None => panic!("no problem with field `{field_part}` and message `{message_part}` in {all:#?}"),
+        None => {
+            panic!("no problem with field `{field_part}` and message `{message_part}` in {all:#?}")
+        }
     }
 }
 
@@ -92,7 +94,10 @@ fn missing_language_is_reported() {
 
 #[test]
 fn duplicate_id_points_at_the_first() {
-    let text = format!("{GOOD}\n{}", GOOD.replace("my.request 能改 referer 吗", "referer 能设置吗 my.request"));
+    let text = format!(
+        "{GOOD}\n{}",
+        GOOD.replace("my.request 能改 referer 吗", "referer 能设置吗 my.request")
+    );
     let p = one(&text, "entry[1].id", "duplicate id");
     assert!(p.message.contains("knowledge/test.toml:3"), "{p}");
 }
@@ -100,15 +105,28 @@ fn duplicate_id_points_at_the_first() {
 #[test]
 fn invalid_regex_and_bad_links_and_unknown_concept_all_at_once() {
     let text = GOOD
-        .replace("keywords = [[\"@referer\"]]", "keywords = [[\"@nope\"]]\npatterns = ['(unclosed']")
+        .replace(
+            "keywords = [[\"@referer\"]]",
+            "keywords = [[\"@nope\"]]\npatterns = ['(unclosed']",
+        )
         .replace(
             "https://opendocs.alipay.com/mini/api/owycmh",
             "https://promotion.aliyun.com/ntms/act/sslbuy.html?utm_content=se_1",
         );
     let all = problems(&text);
-    assert!(all.iter().any(|p| p.message.contains("invalid regex")), "{all:#?}");
-    assert!(all.iter().any(|p| p.message.contains("not an official")), "{all:#?}");
-    assert!(all.iter().any(|p| p.message.contains("unknown concept `@nope`")), "{all:#?}");
+    assert!(
+        all.iter().any(|p| p.message.contains("invalid regex")),
+        "{all:#?}"
+    );
+    assert!(
+        all.iter().any(|p| p.message.contains("not an official")),
+        "{all:#?}"
+    );
+    assert!(
+        all.iter()
+            .any(|p| p.message.contains("unknown concept `@nope`")),
+        "{all:#?}"
+    );
     assert!(all.len() >= 3);
 }
 
@@ -143,7 +161,10 @@ fn see_also_must_exist() {
 
 #[test]
 fn bad_code_syntax() {
-    let text = GOOD.replace("keywords = [[\"@referer\"]]", "codes = [\"error 14\", \"http:42\"]");
+    let text = GOOD.replace(
+        "keywords = [[\"@referer\"]]",
+        "codes = [\"error 14\", \"http:42\"]",
+    );
     one(&text, "codes[0]", "kind:number");
     one(&text, "codes[1]", "three-digit");
 }
@@ -155,7 +176,10 @@ fn an_example_that_does_not_match_is_located() {
     let m = Matcher::new(Arc::new(k)).unwrap();
     let p = m.check_examples();
     assert_eq!(p.len(), 1);
-    assert_eq!((p[0].line, p[0].field.as_str()), (10, "entry[0].examples[0]"));
+    assert_eq!(
+        (p[0].line, p[0].field.as_str()),
+        (10, "entry[0].examples[0]")
+    );
 }
 
 #[test]
@@ -163,26 +187,41 @@ fn the_bundled_knowledge_is_valid_and_complete() {
     let k = Knowledge::bundled().unwrap_or_else(|e| panic!("{e}"));
     let required = include_str!("fixtures/knowledge-ids.txt");
     for id in required.lines().filter(|l| !l.trim().is_empty()) {
-        let e = k.get(id).unwrap_or_else(|| panic!("contract id `{id}` is missing"));
+        let e = k
+            .get(id)
+            .unwrap_or_else(|| panic!("contract id `{id}` is missing"));
         assert!(!e.title.zh.is_empty() && !e.title.en.is_empty(), "{id}");
         assert!(!e.fix.zh.is_empty() && !e.fix.en.is_empty(), "{id}");
         assert!(!e.links.is_empty(), "{id}");
     }
     let m = Matcher::new(Arc::new(k)).unwrap();
     let p = m.check_examples();
-    assert!(p.is_empty(), "examples that do not match:\n{}", p.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("\n"));
+    assert!(
+        p.is_empty(),
+        "examples that do not match:\n{}",
+        p.iter()
+            .map(|p| p.to_string())
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
 }
 
 #[test]
 fn the_contract_list_matches_the_shared_document_when_present() {
-    let Ok(doc) = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/knowledge-ids.md")) else {
+    let Ok(doc) = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/knowledge-ids.md"
+    )) else {
         return; // A clone without ../shared checks against the committed copy only.
     };
     let committed: Vec<&str> = include_str!("fixtures/knowledge-ids.txt").lines().collect();
     for line in doc.lines() {
         if let Some(id) = line.strip_prefix("| ").and_then(|l| l.split(' ').next()) {
             if id.contains('.') && !id.starts_with('`') && id != "id" {
-                assert!(committed.contains(&id), "shared id `{id}` missing from tests/fixtures/knowledge-ids.txt");
+                assert!(
+                    committed.contains(&id),
+                    "shared id `{id}` missing from tests/fixtures/knowledge-ids.txt"
+                );
             }
         }
     }

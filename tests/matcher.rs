@@ -8,15 +8,23 @@ use reqdoctor::matcher::{CodeForm, EvidenceKind, Matcher, Mode};
 
 fn matcher() -> &'static Matcher {
     static M: OnceLock<Matcher> = OnceLock::new();
-    M.get_or_init(|| Matcher::new(Arc::new(Knowledge::bundled().expect("bundled knowledge"))).expect("matcher"))
+    M.get_or_init(|| {
+        Matcher::new(Arc::new(Knowledge::bundled().expect("bundled knowledge"))).expect("matcher")
+    })
 }
 
 fn auto(text: &str) -> Option<String> {
-    matcher().find(text, Mode::Auto).first().map(|m| m.id.clone())
+    matcher()
+        .find(text, Mode::Auto)
+        .first()
+        .map(|m| m.id.clone())
 }
 
 fn lookup(text: &str) -> Option<String> {
-    matcher().find(text, Mode::Lookup).first().map(|m| m.id.clone())
+    matcher()
+        .find(text, Mode::Lookup)
+        .first()
+        .map(|m| m.id.clone())
 }
 
 #[test]
@@ -34,8 +42,14 @@ fn alipay_codes_however_written() {
     ] {
         assert_eq!(auto(text).as_deref(), Some("alipay.error.14"), "{text}");
     }
-    assert_eq!(auto("my.request error: 12").as_deref(), Some("alipay.error.12"));
-    assert_eq!(auto("my.request error: 13").as_deref(), Some("alipay.error.13"));
+    assert_eq!(
+        auto("my.request error: 12").as_deref(),
+        Some("alipay.error.12")
+    );
+    assert_eq!(
+        auto("my.request error: 13").as_deref(),
+        Some("alipay.error.13")
+    );
 }
 
 #[test]
@@ -51,12 +65,19 @@ fn the_seed_fail_object_is_the_decode_failure_with_located_evidence() {
     assert_eq!(&text[code.start..code.end], code.text);
     assert!(code.text.contains("error: 14"), "{code:?}");
     assert!(code.in_fail_object);
-    assert!(matches!(code.kind, EvidenceKind::Code { form: CodeForm::FailObject, .. }));
+    assert!(matches!(
+        code.kind,
+        EvidenceKind::Code {
+            form: CodeForm::FailObject,
+            ..
+        }
+    ));
 }
 
 #[test]
 fn fail_objects_in_fences_and_json() {
-    let fenced = "```\n{\n  errMsg: 'request:fail url not in domain list',\n  errno: 600002,\n}\n```";
+    let fenced =
+        "```\n{\n  errMsg: 'request:fail url not in domain list',\n  errno: 600002,\n}\n```";
     assert_eq!(auto(fenced).as_deref(), Some("wechat.fail.domain-list"));
     let json = r#"{"error":9,"errorMessage":"request:fail abort"}"#;
     assert_eq!(auto(json).as_deref(), Some("alipay.error.9"));
@@ -67,19 +88,35 @@ fn identifiers_and_statuses() {
     assert_eq!(auto("请求报 N22106").as_deref(), Some("alipay.n22106"));
     assert_eq!(auto("DENY_N22106").as_deref(), Some("alipay.n22106"));
     assert_eq!(
-        auto("Android 提示 Alipay-Mobile-Proxy-Server(NO_ACCESS_PRIVATE_IP1)，HTTP响应码：571").as_deref(),
+        auto("Android 提示 Alipay-Mobile-Proxy-Server(NO_ACCESS_PRIVATE_IP1)，HTTP响应码：571")
+            .as_deref(),
         Some("alipay.private-ip-571")
     );
-    assert_eq!(auto("wx.request statusCode: 500").as_deref(), Some("http.500"));
-    assert_eq!(auto("小程序接口返回 401 怎么办").as_deref(), Some("http.401"));
-    assert_eq!(auto("my.request 403 Forbidden").as_deref(), Some("http.403"));
+    assert_eq!(
+        auto("wx.request statusCode: 500").as_deref(),
+        Some("http.500")
+    );
+    assert_eq!(
+        auto("小程序接口返回 401 怎么办").as_deref(),
+        Some("http.401")
+    );
+    assert_eq!(
+        auto("my.request 403 Forbidden").as_deref(),
+        Some("http.403")
+    );
 }
 
 #[test]
 fn faq_paraphrases_in_both_languages() {
-    for text in ["my.request 能不能自定义 referer", "can I set a custom Referer header in my.request?"] {
+    for text in [
+        "my.request 能不能自定义 referer",
+        "can I set a custom Referer header in my.request?",
+    ] {
         let got = auto(text);
-        assert!(got.as_deref().is_some_and(|id| id.ends_with("referer")), "{text}: {got:?}");
+        assert!(
+            got.as_deref().is_some_and(|id| id.ends_with("referer")),
+            "{text}: {got:?}"
+        );
     }
 }
 
@@ -109,7 +146,10 @@ fn lookup_maps_bare_words_and_codes() {
     assert_eq!(lookup("600002").as_deref(), Some("wechat.fail.domain-list"));
     assert_eq!(lookup("cookie").as_deref(), Some("alipay.faq.cookie"));
     assert_eq!(lookup("乱码").as_deref(), Some("alipay.faq.garbled-params"));
-    assert_eq!(lookup("alipay.faq.abort").as_deref(), Some("alipay.faq.abort"));
+    assert_eq!(
+        lookup("alipay.faq.abort").as_deref(),
+        Some("alipay.faq.abort")
+    );
 }
 
 #[test]

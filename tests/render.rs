@@ -35,7 +35,11 @@ fn chinese_answer_from_a_fail_object() {
 
 #[test]
 fn english_answer_with_table_row() {
-    insta::assert_snapshot!(render("wx.request fail {errno: 600007}", Some(Lang::En), false));
+    insta::assert_snapshot!(render(
+        "wx.request fail {errno: 600007}",
+        Some(Lang::En),
+        false
+    ));
 }
 
 #[test]

@@ -42,7 +42,13 @@ impl Diagnosis {
 /// Diagnoses `text` in `mode`. In `Auto` mode anything the matcher returns is confident
 /// (it applies the auto-reply threshold itself); in `Lookup` mode an answer needs
 /// `lookup_confidence`, else the reply says honestly that nothing matched.
-pub fn diagnose(matcher: &Matcher, text: &str, mode: Mode, lang: Lang, lookup_confidence: f32) -> Diagnosis {
+pub fn diagnose(
+    matcher: &Matcher,
+    text: &str,
+    mode: Mode,
+    lang: Lang,
+    lookup_confidence: f32,
+) -> Diagnosis {
     let knowledge = matcher.knowledge();
     if mode == Mode::Lookup && text.trim().is_empty() {
         return Diagnosis::Say(Said {
@@ -54,7 +60,9 @@ pub fn diagnose(matcher: &Matcher, text: &str, mode: Mode, lang: Lang, lookup_co
     let matches = matcher.find(text, mode);
     let confident = match mode {
         Mode::Auto => !matches.is_empty(),
-        Mode::Lookup => matches.first().is_some_and(|m| m.score >= lookup_confidence),
+        Mode::Lookup => matches
+            .first()
+            .is_some_and(|m| m.score >= lookup_confidence),
     };
     if confident {
         if let Some(said) = answer(knowledge, &matches, lang) {
@@ -120,7 +128,10 @@ pub fn parse_code(s: &str) -> Option<Code> {
 
 /// The answer for a code, with its table row when the entry has one.
 pub fn by_code(knowledge: &Knowledge, code: Code, typed: &str, lang: Lang) -> Option<Said> {
-    let entry = knowledge.entries().iter().find(|e| e.all_codes().any(|c| c == code))?;
+    let entry = knowledge
+        .entries()
+        .iter()
+        .find(|e| e.all_codes().any(|c| c == code))?;
     let m = Match {
         id: entry.id.clone(),
         score: 1.0,
@@ -165,15 +176,25 @@ mod tests {
     #[test]
     fn auto_mode_is_silent_on_chatter() {
         let m = matcher();
-        assert_eq!(diagnose(&m, "anyone up for lunch?", Mode::Auto, Lang::En, 0.45), Diagnosis::Silent);
-        let d = diagnose(&m, "{error: 14, errorMessage: \"JSON parse data error\"}", Mode::Auto, Lang::En, 0.45);
+        assert_eq!(
+            diagnose(&m, "anyone up for lunch?", Mode::Auto, Lang::En, 0.45),
+            Diagnosis::Silent
+        );
+        let d = diagnose(
+            &m,
+            "{error: 14, errorMessage: \"JSON parse data error\"}",
+            Mode::Auto,
+            Lang::En,
+            0.45,
+        );
         assert_eq!(d.entry_id(), Some("alipay.error.14"));
     }
 
     #[test]
     fn lookup_mode_says_when_nothing_matches() {
         let m = matcher();
-        let Diagnosis::Say(s) = diagnose(&m, "anyone up for lunch?", Mode::Lookup, Lang::En, 0.45) else {
+        let Diagnosis::Say(s) = diagnose(&m, "anyone up for lunch?", Mode::Lookup, Lang::En, 0.45)
+        else {
             panic!("lookup always says something")
         };
         assert_eq!(s.entry_id, None);
@@ -187,7 +208,13 @@ mod tests {
     #[test]
     fn by_id_and_by_code() {
         let k = knowledge();
-        assert_eq!(by_id(&k, " alipay.error.11 ", Lang::En).unwrap().entry_id.as_deref(), Some("alipay.error.11"));
+        assert_eq!(
+            by_id(&k, " alipay.error.11 ", Lang::En)
+                .unwrap()
+                .entry_id
+                .as_deref(),
+            Some("alipay.error.11")
+        );
         assert!(by_id(&k, "nope", Lang::En).is_none());
         let c = parse_code("Error 14").unwrap();
         assert_eq!(c, Code::AlipayError(14));

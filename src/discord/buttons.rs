@@ -28,8 +28,14 @@ impl Action {
     /// The `custom_id` (at most 100 characters).
     pub fn custom_id(&self) -> String {
         let id = match self {
-            Action::Vote { entry_id, helpful: true } => format!("{PREFIX}:up:{entry_id}"),
-            Action::Vote { entry_id, helpful: false } => format!("{PREFIX}:down:{entry_id}"),
+            Action::Vote {
+                entry_id,
+                helpful: true,
+            } => format!("{PREFIX}:up:{entry_id}"),
+            Action::Vote {
+                entry_id,
+                helpful: false,
+            } => format!("{PREFIX}:down:{entry_id}"),
             Action::Delete { asker } => format!("{PREFIX}:del:{asker}"),
         };
         id.chars().take(100).collect()
@@ -52,7 +58,11 @@ impl Action {
 
 /// The row under an answer: 👍 helpful, 👎 not helpful, Delete. `entry_id` is None for a
 /// "nothing matched" reply, which only gets Delete; `asker` None (ephemeral replies) drops it.
-pub fn row(entry_id: Option<&str>, asker: Option<u64>, lang: Lang) -> Vec<serenity::CreateActionRow> {
+pub fn row(
+    entry_id: Option<&str>,
+    asker: Option<u64>,
+    lang: Lang,
+) -> Vec<serenity::CreateActionRow> {
     let zh = lang.is_zh();
     let mut buttons = Vec::new();
     if let Some(entry_id) = entry_id {
@@ -110,7 +120,9 @@ mod tests {
                 entry_id: "wechat.timeout".into(),
                 helpful: false,
             },
-            Action::Delete { asker: 123456789012345678 },
+            Action::Delete {
+                asker: 123456789012345678,
+            },
         ] {
             assert_eq!(Action::parse(&a.custom_id()), Some(a));
         }

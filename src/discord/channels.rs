@@ -40,20 +40,39 @@ impl ChannelKinds {
     }
 
     /// The parent of `channel` when it is a thread.
-    pub async fn thread_parent(&self, ctx: &serenity::Context, guild: GuildId, channel: ChannelId) -> Option<u64> {
-        if let Some(known) = self.known.lock().unwrap_or_else(|p| p.into_inner()).get(&channel.get()) {
+    pub async fn thread_parent(
+        &self,
+        ctx: &serenity::Context,
+        guild: GuildId,
+        channel: ChannelId,
+    ) -> Option<u64> {
+        if let Some(known) = self
+            .known
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&channel.get())
+        {
             return *known;
         }
         let cached = ctx.cache.guild(guild).and_then(|g| {
             if let Some(c) = g.channels.get(&channel) {
-                return Some(if is_thread_kind(c.kind) { c.parent_id.map(|p| p.get()) } else { None });
+                return Some(if is_thread_kind(c.kind) {
+                    c.parent_id.map(|p| p.get())
+                } else {
+                    None
+                });
             }
-            g.threads.iter().find(|t| t.id == channel).map(|t| t.parent_id.map(|p| p.get()))
+            g.threads
+                .iter()
+                .find(|t| t.id == channel)
+                .map(|t| t.parent_id.map(|p| p.get()))
         });
         let parent = match cached {
             Some(p) => p,
             None => match rest::retry("get channel", || ctx.http.get_channel(channel)).await {
-                Ok(serenity::Channel::Guild(c)) if is_thread_kind(c.kind) => c.parent_id.map(|p| p.get()),
+                Ok(serenity::Channel::Guild(c)) if is_thread_kind(c.kind) => {
+                    c.parent_id.map(|p| p.get())
+                }
                 Ok(_) => None,
                 Err(e) => {
                     tracing::warn!(channel = %channel, "could not look up the channel: {e}");

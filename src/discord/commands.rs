@@ -29,7 +29,9 @@ fn lang_for(ctx: Context<'_>, text: &str) -> Lang {
 fn locale_lang(ctx: Context<'_>) -> Lang {
     match ctx.data().settings.language {
         super::config::Language::Fixed(l) => l,
-        super::config::Language::Auto if ctx.locale().is_some_and(|l| l.starts_with("zh")) => Lang::Zh,
+        super::config::Language::Auto if ctx.locale().is_some_and(|l| l.starts_with("zh")) => {
+            Lang::Zh
+        }
         super::config::Language::Auto => Lang::En,
     }
 }
@@ -55,7 +57,13 @@ fn lookup(ctx: Context<'_>, question: &str) -> Said {
         return said;
     }
     let lang = lang_for(ctx, question);
-    match answer::diagnose(&data.matcher, question, Mode::Lookup, lang, data.settings.lookup_confidence) {
+    match answer::diagnose(
+        &data.matcher,
+        question,
+        Mode::Lookup,
+        lang,
+        data.settings.lookup_confidence,
+    ) {
         Diagnosis::Say(said) => said,
         // Lookup mode always says something; keep a safe fallback anyway.
         Diagnosis::Silent => Said {
@@ -81,7 +89,11 @@ async fn complete_entry(ctx: Context<'_>, partial: &str) -> serenity::CreateAuto
             if !(needle.is_empty() || en_hit || zh_hit || id_hit) {
                 return None;
             }
-            let title = if (zh_hit || zh_ui) && !en_hit { &e.title.zh } else { &e.title.en };
+            let title = if (zh_hit || zh_ui) && !en_hit {
+                &e.title.zh
+            } else {
+                &e.title.en
+            };
             let name = embed::clip(&format!("{title} · {}", e.id), 100);
             Some(serenity::AutocompleteChoice::new(name, e.id.clone()))
         })
@@ -94,21 +106,32 @@ async fn complete_entry(ctx: Context<'_>, partial: &str) -> serenity::CreateAuto
 async fn complete_code(ctx: Context<'_>, partial: &str) -> serenity::CreateAutocompleteResponse {
     let knowledge = ctx.data().matcher.knowledge();
     let zh = ctx.locale().is_some_and(|l| l.starts_with("zh"));
-    let needle: String = partial.to_lowercase().chars().filter(|c| !c.is_whitespace()).collect();
+    let needle: String = partial
+        .to_lowercase()
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
     let mut codes: Vec<(crate::knowledge::Code, &str)> = knowledge
         .entries()
         .iter()
         .flat_map(|e| e.all_codes().map(move |c| (c, e.title.pick(zh).as_str())))
         .filter(|(c, _)| {
             let s = c.to_string();
-            needle.is_empty() || s.contains(&needle) || s.replace(':', "").contains(&needle.replace(':', ""))
+            needle.is_empty()
+                || s.contains(&needle)
+                || s.replace(':', "").contains(&needle.replace(':', ""))
         })
         .collect();
     codes.sort_by_key(|(c, _)| *c);
     let choices = codes
         .into_iter()
         .take(25)
-        .map(|(c, title)| serenity::AutocompleteChoice::new(embed::clip(&format!("{c} — {title}"), 100), c.to_string()))
+        .map(|(c, title)| {
+            serenity::AutocompleteChoice::new(
+                embed::clip(&format!("{c} — {title}"), 100),
+                c.to_string(),
+            )
+        })
         .collect();
     serenity::CreateAutocompleteResponse::new().set_choices(choices)
 }
@@ -121,7 +144,8 @@ pub async fn ask(
     #[autocomplete = "complete_entry"]
     #[max_length = 4000]
     question: String,
-    #[description = "Show the answer to everyone in the channel (default: only you)"] public: Option<bool>,
+    #[description = "Show the answer to everyone in the channel (default: only you)"]
+    public: Option<bool>,
 ) -> Result<(), BotError> {
     let said = lookup(ctx, &question);
     respond(ctx, said, public.unwrap_or(false)).await
@@ -135,14 +159,16 @@ pub async fn code(
     #[autocomplete = "complete_code"]
     #[max_length = 40]
     code: String,
-    #[description = "Show the answer to everyone in the channel (default: only you)"] public: Option<bool>,
+    #[description = "Show the answer to everyone in the channel (default: only you)"]
+    public: Option<bool>,
 ) -> Result<(), BotError> {
     let lang = locale_lang(ctx);
     let knowledge = ctx.data().matcher.knowledge();
-    let said = match answer::parse_code(&code).and_then(|c| answer::by_code(knowledge, c, &code, lang)) {
-        Some(said) => said,
-        None => lookup(ctx, &code),
-    };
+    let said =
+        match answer::parse_code(&code).and_then(|c| answer::by_code(knowledge, c, &code, lang)) {
+            Some(said) => said,
+            None => lookup(ctx, &code),
+        };
     respond(ctx, said, public.unwrap_or(false)).await
 }
 
@@ -183,7 +209,9 @@ impl From<FaqPlatform> for Platform {
 pub async fn faq(
     ctx: Context<'_>,
     #[description = "Which platform"] platform: FaqPlatform,
-    #[description = "Show the list to everyone in the channel (default: only you)"] public: Option<bool>,
+    #[description = "Show the list to everyone in the channel (default: only you)"] public: Option<
+        bool,
+    >,
 ) -> Result<(), BotError> {
     let lang = locale_lang(ctx);
     let said = Said {

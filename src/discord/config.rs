@@ -129,17 +129,67 @@ impl Default for Settings {
 /// One setting: its file key, its environment variable, its default and what it does.
 /// `docs/bot.md` shows the same table.
 pub const KEYS: &[(&str, &str, &str, &str)] = &[
-    ("autoreply_channels", "REQDOCTOR_AUTOREPLY_CHANNELS", "(none)", "channel ids where the bot answers unprompted; threads under them included"),
-    ("cooldown_secs", "REQDOCTOR_COOLDOWN_SECS", "600", "the same entry is not repeated in a channel within this many seconds"),
+    (
+        "autoreply_channels",
+        "REQDOCTOR_AUTOREPLY_CHANNELS",
+        "(none)",
+        "channel ids where the bot answers unprompted; threads under them included",
+    ),
+    (
+        "cooldown_secs",
+        "REQDOCTOR_COOLDOWN_SECS",
+        "600",
+        "the same entry is not repeated in a channel within this many seconds",
+    ),
     ("language", "REQDOCTOR_LANGUAGE", "auto", "auto, zh or en"),
-    ("auto_confidence", "REQDOCTOR_AUTO_CONFIDENCE", "0.75", "score (0..1) from which the bot answers unprompted"),
-    ("lookup_confidence", "REQDOCTOR_LOOKUP_CONFIDENCE", "0.45", "score (0..1) from which a direct question gets an answer instead of suggestions"),
-    ("user_limit", "REQDOCTOR_USER_LIMIT", "5", "replies one user can trigger per window"),
-    ("user_window_secs", "REQDOCTOR_USER_WINDOW_SECS", "60", "the per-user window"),
-    ("edit_window_secs", "REQDOCTOR_EDIT_WINDOW_SECS", "300", "edits of a question within this many seconds update the reply"),
-    ("discord_api", "REQDOCTOR_DISCORD_API", "(Discord)", "base URL of Discord's REST API, for tests and harnesses"),
-    ("guild", "REQDOCTOR_GUILD", "(global)", "register the commands in this guild only"),
-    ("cooldown_reaction", "REQDOCTOR_COOLDOWN_REACTION", "👆", "reaction instead of a repeated answer; empty for none"),
+    (
+        "auto_confidence",
+        "REQDOCTOR_AUTO_CONFIDENCE",
+        "0.75",
+        "score (0..1) from which the bot answers unprompted",
+    ),
+    (
+        "lookup_confidence",
+        "REQDOCTOR_LOOKUP_CONFIDENCE",
+        "0.45",
+        "score (0..1) from which a direct question gets an answer instead of suggestions",
+    ),
+    (
+        "user_limit",
+        "REQDOCTOR_USER_LIMIT",
+        "5",
+        "replies one user can trigger per window",
+    ),
+    (
+        "user_window_secs",
+        "REQDOCTOR_USER_WINDOW_SECS",
+        "60",
+        "the per-user window",
+    ),
+    (
+        "edit_window_secs",
+        "REQDOCTOR_EDIT_WINDOW_SECS",
+        "300",
+        "edits of a question within this many seconds update the reply",
+    ),
+    (
+        "discord_api",
+        "REQDOCTOR_DISCORD_API",
+        "(Discord)",
+        "base URL of Discord's REST API, for tests and harnesses",
+    ),
+    (
+        "guild",
+        "REQDOCTOR_GUILD",
+        "(global)",
+        "register the commands in this guild only",
+    ),
+    (
+        "cooldown_reaction",
+        "REQDOCTOR_COOLDOWN_REACTION",
+        "👆",
+        "reaction instead of a repeated answer; empty for none",
+    ),
 ];
 
 /// Why settings could not be read.
@@ -218,7 +268,12 @@ fn snowflake(s: &str, origin: &str) -> Result<u64, ConfigError> {
         .parse::<u64>()
         .ok()
         .filter(|n| *n > 0)
-        .ok_or_else(|| invalid(origin, format!("`{}` is not a Discord id (a positive number)", s.trim())))
+        .ok_or_else(|| {
+            invalid(
+                origin,
+                format!("`{}` is not a Discord id (a positive number)", s.trim()),
+            )
+        })
 }
 
 fn snowflake_value(s: &Snowflake, origin: &str) -> Result<u64, ConfigError> {
@@ -243,7 +298,10 @@ fn api_url(url: &str, origin: &str) -> Result<Option<String>, ConfigError> {
         return Ok(None);
     }
     if !(url.starts_with("http://") || url.starts_with("https://")) {
-        return Err(invalid(origin, format!("`{url}` is not an http:// or https:// URL")));
+        return Err(invalid(
+            origin,
+            format!("`{url}` is not an http:// or https:// URL"),
+        ));
     }
     Ok(Some(url.to_string()))
 }
@@ -255,7 +313,10 @@ fn reaction(s: &str) -> Option<String> {
 
 impl Settings {
     /// Defaults, then the file at `path` (when given), then the environment.
-    pub fn load(path: Option<&Path>, env: &dyn Fn(&str) -> Option<String>) -> Result<Settings, ConfigError> {
+    pub fn load(
+        path: Option<&Path>,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Settings, ConfigError> {
         let mut s = Settings::default();
         if let Some(path) = path {
             let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
@@ -285,8 +346,9 @@ impl Settings {
             self.cooldown = Duration::from_secs(v);
         }
         if let Some(v) = file.language {
-            self.language = Language::parse(&v)
-                .ok_or_else(|| invalid(origin("language"), format!("`{v}` is not auto, zh or en")))?;
+            self.language = Language::parse(&v).ok_or_else(|| {
+                invalid(origin("language"), format!("`{v}` is not auto, zh or en"))
+            })?;
         }
         if let Some(v) = file.auto_confidence {
             self.auto_confidence = confidence(v, &origin("auto_confidence"))?;
@@ -329,7 +391,9 @@ impl Settings {
                 .map_err(|_| invalid(name, format!("`{v}` is not a number")))
                 .and_then(|n| confidence(n, name))
         };
-        let var = |name: &str| env(name).filter(|v| !v.trim().is_empty() || name == "REQDOCTOR_COOLDOWN_REACTION");
+        let var = |name: &str| {
+            env(name).filter(|v| !v.trim().is_empty() || name == "REQDOCTOR_COOLDOWN_REACTION")
+        };
         if let Some(v) = var("REQDOCTOR_AUTOREPLY_CHANNELS") {
             self.autoreply_channels = v
                 .split(',')
@@ -341,8 +405,9 @@ impl Settings {
             self.cooldown = seconds("REQDOCTOR_COOLDOWN_SECS", &v)?;
         }
         if let Some(v) = var("REQDOCTOR_LANGUAGE") {
-            self.language = Language::parse(&v)
-                .ok_or_else(|| invalid("REQDOCTOR_LANGUAGE", format!("`{v}` is not auto, zh or en")))?;
+            self.language = Language::parse(&v).ok_or_else(|| {
+                invalid("REQDOCTOR_LANGUAGE", format!("`{v}` is not auto, zh or en"))
+            })?;
         }
         if let Some(v) = var("REQDOCTOR_AUTO_CONFIDENCE") {
             self.auto_confidence = number("REQDOCTOR_AUTO_CONFIDENCE", &v)?;
@@ -351,10 +416,12 @@ impl Settings {
             self.lookup_confidence = number("REQDOCTOR_LOOKUP_CONFIDENCE", &v)?;
         }
         if let Some(v) = var("REQDOCTOR_USER_LIMIT") {
-            self.user_limit = v
-                .trim()
-                .parse()
-                .map_err(|_| invalid("REQDOCTOR_USER_LIMIT", format!("`{v}` is not a whole number")))?;
+            self.user_limit = v.trim().parse().map_err(|_| {
+                invalid(
+                    "REQDOCTOR_USER_LIMIT",
+                    format!("`{v}` is not a whole number"),
+                )
+            })?;
         }
         if let Some(v) = var("REQDOCTOR_USER_WINDOW_SECS") {
             self.user_window = seconds("REQDOCTOR_USER_WINDOW_SECS", &v)?;
@@ -382,7 +449,10 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         move |k: &str| map.get(k).cloned()
     }
 
@@ -410,7 +480,14 @@ guild = "333"
 "#,
         )
         .unwrap();
-        let s = Settings::load(Some(&path), &env(&[("REQDOCTOR_COOLDOWN_SECS", "5"), ("REQDOCTOR_LANGUAGE", "en")])).unwrap();
+        let s = Settings::load(
+            Some(&path),
+            &env(&[
+                ("REQDOCTOR_COOLDOWN_SECS", "5"),
+                ("REQDOCTOR_LANGUAGE", "en"),
+            ]),
+        )
+        .unwrap();
         assert_eq!(s.autoreply_channels, BTreeSet::from([111, 222]));
         assert_eq!(s.cooldown, Duration::from_secs(5));
         assert_eq!(s.language, Language::Fixed(Lang::En));
@@ -421,7 +498,8 @@ guild = "333"
 
     #[test]
     fn env_channels_are_comma_separated() {
-        let s = Settings::load(None, &env(&[("REQDOCTOR_AUTOREPLY_CHANNELS", " 1, 2,,3 ")])).unwrap();
+        let s =
+            Settings::load(None, &env(&[("REQDOCTOR_AUTOREPLY_CHANNELS", " 1, 2,,3 ")])).unwrap();
         assert_eq!(s.autoreply_channels, BTreeSet::from([1, 2, 3]));
         let s = Settings::load(None, &env(&[("REQDOCTOR_COOLDOWN_REACTION", "")])).unwrap();
         assert_eq!(s.cooldown_reaction, None);
@@ -429,21 +507,34 @@ guild = "333"
 
     #[test]
     fn errors_name_their_origin() {
-        let e = Settings::load(None, &env(&[("REQDOCTOR_AUTOREPLY_CHANNELS", "12,general")])).unwrap_err();
+        let e = Settings::load(
+            None,
+            &env(&[("REQDOCTOR_AUTOREPLY_CHANNELS", "12,general")]),
+        )
+        .unwrap_err();
         assert_eq!(
             e.to_string(),
             "REQDOCTOR_AUTOREPLY_CHANNELS: `general` is not a Discord id (a positive number)"
         );
         let e = Settings::load(None, &env(&[("REQDOCTOR_AUTO_CONFIDENCE", "2")])).unwrap_err();
-        assert_eq!(e.to_string(), "REQDOCTOR_AUTO_CONFIDENCE: 2 is not between 0 and 1");
+        assert_eq!(
+            e.to_string(),
+            "REQDOCTOR_AUTO_CONFIDENCE: 2 is not between 0 and 1"
+        );
         let e = Settings::load(Some(Path::new("/nonexistent/bot.toml")), &env(&[])).unwrap_err();
-        assert!(e.to_string().starts_with("cannot read config file /nonexistent/bot.toml: "), "{e}");
+        assert!(
+            e.to_string()
+                .starts_with("cannot read config file /nonexistent/bot.toml: "),
+            "{e}"
+        );
     }
 
     #[test]
     fn unknown_file_keys_are_rejected_with_a_location() {
         let mut s = Settings::default();
-        let e = s.apply_file("cooldown = 5\n", Path::new("bot.toml")).unwrap_err();
+        let e = s
+            .apply_file("cooldown = 5\n", Path::new("bot.toml"))
+            .unwrap_err();
         let text = e.to_string();
         assert!(text.starts_with("config file bot.toml: "), "{text}");
         assert!(text.contains("line 1"), "{text}");
@@ -455,16 +546,27 @@ guild = "333"
         let t = Token::from_env(&env(&[("DISCORD_TOKEN", " secret.token.value \n")])).unwrap();
         assert_eq!(t.expose(), "secret.token.value");
         assert_eq!(format!("{t:?}"), "Token(<redacted>)");
-        assert!(matches!(Token::from_env(&env(&[])), Err(ConfigError::MissingToken)));
-        assert!(matches!(Token::from_env(&env(&[("DISCORD_TOKEN", "  ")])), Err(ConfigError::MissingToken)));
-        assert!(matches!(Token::new("abc\ndef"), Err(ConfigError::MalformedToken)));
+        assert!(matches!(
+            Token::from_env(&env(&[])),
+            Err(ConfigError::MissingToken)
+        ));
+        assert!(matches!(
+            Token::from_env(&env(&[("DISCORD_TOKEN", "  ")])),
+            Err(ConfigError::MissingToken)
+        ));
+        assert!(matches!(
+            Token::new("abc\ndef"),
+            Err(ConfigError::MalformedToken)
+        ));
     }
 
     #[test]
     fn keys_table_covers_every_file_key() {
         let s = Settings::default();
         assert_eq!(KEYS.len(), 11);
-        assert!(KEYS.iter().all(|(k, e, _, _)| e.starts_with("REQDOCTOR_") && !k.is_empty()));
+        assert!(KEYS
+            .iter()
+            .all(|(k, e, _, _)| e.starts_with("REQDOCTOR_") && !k.is_empty()));
         assert_eq!(s.user_limit, 5);
     }
 }

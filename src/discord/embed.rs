@@ -72,7 +72,11 @@ impl EmbedModel {
         chars(&self.title)
             + chars(&self.description)
             + chars(&self.footer)
-            + self.fields.iter().map(|f| chars(&f.name) + chars(&f.value)).sum::<usize>()
+            + self
+                .fields
+                .iter()
+                .map(|f| chars(&f.name) + chars(&f.value))
+                .sum::<usize>()
     }
 
     /// The same embed cut to fit every limit: each piece first, then the total, shortening
@@ -81,7 +85,8 @@ impl EmbedModel {
         self.title = clip(&self.title, TITLE_MAX);
         self.description = clip(&self.description, DESCRIPTION_MAX);
         self.footer = clip(&self.footer, FOOTER_MAX);
-        self.fields.retain(|f| !f.name.trim().is_empty() && !f.value.trim().is_empty());
+        self.fields
+            .retain(|f| !f.name.trim().is_empty() && !f.value.trim().is_empty());
         self.fields.truncate(FIELDS_MAX);
         for f in &mut self.fields {
             f.name = clip(&f.name, FIELD_NAME_MAX);
@@ -92,7 +97,8 @@ impl EmbedModel {
             let excess = self.total_chars() - TOTAL_MAX;
             // The longest text that can still shrink.
             let mut longest: Option<(usize, &mut String)> = None;
-            let candidates = std::iter::once(&mut self.description).chain(self.fields.iter_mut().map(|f| &mut f.value));
+            let candidates = std::iter::once(&mut self.description)
+                .chain(self.fields.iter_mut().map(|f| &mut f.value));
             for s in candidates {
                 let n = chars(s);
                 if n > FLOOR && longest.as_ref().is_none_or(|(m, _)| n > *m) {
@@ -146,7 +152,10 @@ pub fn colour(p: Platform) -> u32 {
 pub fn code_span(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 8);
     out.push('`');
-    let mut it = s.chars().filter(|c| !c.is_control() || c.is_whitespace()).peekable();
+    let mut it = s
+        .chars()
+        .filter(|c| !c.is_control() || c.is_whitespace())
+        .peekable();
     let mut empty = true;
     while let Some(c) = it.next() {
         empty = false;
@@ -176,7 +185,10 @@ pub fn code_span(s: &str) -> String {
 /// broken so nothing is auto-linked.
 pub fn escape_text(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 8);
-    let mut it = s.chars().filter(|c| !c.is_control() || *c == '\n').peekable();
+    let mut it = s
+        .chars()
+        .filter(|c| !c.is_control() || *c == '\n')
+        .peekable();
     while let Some(c) = it.next() {
         match c {
             '\\' | '*' | '_' | '~' | '`' | '|' | '>' | '#' | '-' | '[' | ']' | '(' | ')' | '!' => {
@@ -207,7 +219,10 @@ fn masked_link(title: &str, url: &str) -> String {
             c => c,
         })
         .collect();
-    let url = url.replace(' ', "%20").replace('(', "%28").replace(')', "%29");
+    let url = url
+        .replace(' ', "%20")
+        .replace('(', "%28")
+        .replace(')', "%29");
     format!("[{title}]({url})")
 }
 
@@ -287,7 +302,12 @@ pub fn answer(a: &Answer) -> EmbedModel {
     if !a.also.is_empty() {
         fields.push(Field {
             name: label(lang, "Also see", "另见"),
-            value: a.also.iter().map(|e| entry_line(e, zh)).collect::<Vec<_>>().join("\n"),
+            value: a
+                .also
+                .iter()
+                .map(|e| entry_line(e, zh))
+                .collect::<Vec<_>>()
+                .join("\n"),
         });
     }
     EmbedModel {
@@ -304,7 +324,11 @@ pub fn answer(a: &Answer) -> EmbedModel {
 /// suggestions.
 pub fn no_match(knowledge: &Knowledge, candidates: &[Match], lang: Lang) -> EmbedModel {
     let zh = lang.is_zh();
-    let suggestions: Vec<&Entry> = candidates.iter().filter_map(|m| knowledge.get(&m.id)).take(3).collect();
+    let suggestions: Vec<&Entry> = candidates
+        .iter()
+        .filter_map(|m| knowledge.get(&m.id))
+        .take(3)
+        .collect();
     let mut description = String::new();
     if suggestions.is_empty() {
         description.push_str(if zh {
@@ -313,7 +337,11 @@ pub fn no_match(knowledge: &Knowledge, candidates: &[Match], lang: Lang) -> Embe
             "I could not find a matching entry. Paste the whole fail object (error / errno / errMsg / statusCode), ideally in a code block, or browse every entry with `/faq`."
         });
     } else {
-        description.push_str(if zh { "可能是其中之一：" } else { "Perhaps one of these:" });
+        description.push_str(if zh {
+            "可能是其中之一："
+        } else {
+            "Perhaps one of these:"
+        });
         for e in &suggestions {
             description.push('\n');
             description.push_str(&entry_line(e, zh));
@@ -353,7 +381,11 @@ pub fn help(lang: Lang) -> EmbedModel {
 /// A browsable list of one platform's entries.
 pub fn faq(knowledge: &Knowledge, platform: Platform, lang: Lang) -> EmbedModel {
     let zh = lang.is_zh();
-    let entries: Vec<&Entry> = knowledge.entries().iter().filter(|e| e.platform == platform).collect();
+    let entries: Vec<&Entry> = knowledge
+        .entries()
+        .iter()
+        .filter(|e| e.platform == platform)
+        .collect();
     let name = match (platform, zh) {
         (Platform::Alipay, false) => "Alipay my.request",
         (Platform::Alipay, true) => "支付宝 my.request",
@@ -423,7 +455,10 @@ mod tests {
 
     #[test]
     fn english_answer_snapshot() {
-        let e = answer_for("my.request fails: {error: 14, status: 13, errorMessage: \"JSON parse data error\"}", Lang::En);
+        let e = answer_for(
+            "my.request fails: {error: 14, status: 13, errorMessage: \"JSON parse data error\"}",
+            Lang::En,
+        );
         insta::assert_snapshot!(serde_json::to_string_pretty(&e).unwrap());
         assert_eq!(e.footer, "alipay.error.14 · reqdoctor");
     }
@@ -436,7 +471,10 @@ mod tests {
 
     #[test]
     fn builder_json_has_the_same_pieces() {
-        let e = answer_for("{error: 14, errorMessage: \"JSON parse data error\"}", Lang::En);
+        let e = answer_for(
+            "{error: 14, errorMessage: \"JSON parse data error\"}",
+            Lang::En,
+        );
         let json = serde_json::to_value(e.to_builder()).unwrap();
         assert_eq!(json["title"], e.title);
         assert_eq!(json["footer"]["text"], "alipay.error.14 · reqdoctor");
@@ -483,7 +521,10 @@ mod tests {
         assert!(chars(&e.title) <= TITLE_MAX);
         assert!(chars(&e.description) <= DESCRIPTION_MAX);
         assert!(e.fields.len() <= FIELDS_MAX);
-        assert!(e.fields.iter().all(|f| chars(&f.name) <= FIELD_NAME_MAX && chars(&f.value) <= FIELD_VALUE_MAX));
+        assert!(e
+            .fields
+            .iter()
+            .all(|f| chars(&f.name) <= FIELD_NAME_MAX && chars(&f.value) <= FIELD_VALUE_MAX));
         assert!(chars(&e.footer) <= FOOTER_MAX);
         assert!(e.total_chars() <= TOTAL_MAX, "{}", e.total_chars());
     }
@@ -494,7 +535,11 @@ mod tests {
         let v = fix_values(&steps);
         assert!(v.len() >= 2);
         assert!(v.iter().all(|s| chars(s) <= FIELD_VALUE_MAX));
-        assert!(v[1].starts_with("4. ") || v[1].starts_with("3. "), "{}", v[1]);
+        assert!(
+            v[1].starts_with("4. ") || v[1].starts_with("3. "),
+            "{}",
+            v[1]
+        );
     }
 
     #[test]

@@ -5,8 +5,8 @@ use std::time::Instant;
 
 use poise::serenity_prelude as serenity;
 use serenity::{
-    ComponentInteraction, Context as SerenityContext, CreateInteractionResponse, CreateInteractionResponseMessage,
-    FullEvent, Message, MessageId, MessageType,
+    ComponentInteraction, Context as SerenityContext, CreateInteractionResponse,
+    CreateInteractionResponseMessage, FullEvent, Message, MessageId, MessageType,
 };
 use tracing::{debug, info, warn};
 
@@ -21,7 +21,10 @@ use crate::matcher::Mode;
 use crate::reply::Lang;
 
 /// poise's event handler: every event the commands do not consume.
-pub async fn handle(framework: poise::FrameworkContext<'_, Data, BotError>, event: &FullEvent) -> Result<(), BotError> {
+pub async fn handle(
+    framework: poise::FrameworkContext<'_, Data, BotError>,
+    event: &FullEvent,
+) -> Result<(), BotError> {
     let ctx = framework.serenity_context;
     let data = framework.user_data;
     match event {
@@ -35,7 +38,9 @@ pub async fn handle(framework: poise::FrameworkContext<'_, Data, BotError>, even
                 on_edit(ctx, data, event.id, content).await;
             }
         }
-        FullEvent::MessageDelete { deleted_message_id, .. } => on_delete(ctx, data, *deleted_message_id).await,
+        FullEvent::MessageDelete {
+            deleted_message_id, ..
+        } => on_delete(ctx, data, *deleted_message_id).await,
         FullEvent::MessageDeleteBulk {
             multiple_deleted_messages_ids,
             ..
@@ -68,12 +73,16 @@ async fn facts(ctx: &SerenityContext, data: &Data, msg: &Message) -> MessageFact
         author: msg.author.id.get(),
         author_is_bot: msg.author.bot,
         is_webhook: msg.webhook_id.is_some(),
-        is_system: msg.author.system || !matches!(msg.kind, MessageType::Regular | MessageType::InlineReply),
+        is_system: msg.author.system
+            || !matches!(msg.kind, MessageType::Regular | MessageType::InlineReply),
         is_self: msg.author.id.get() == me,
         mentions_bot: answer::mentions(&msg.content, me),
     };
     if let (Some(guild), false) = (msg.guild_id, f.author_is_bot || f.is_webhook || f.is_system) {
-        f.thread_parent = data.channels.thread_parent(ctx, guild, msg.channel_id).await;
+        f.thread_parent = data
+            .channels
+            .thread_parent(ctx, guild, msg.channel_id)
+            .await;
     }
     f
 }
@@ -92,7 +101,13 @@ async fn on_message(ctx: &SerenityContext, data: &Data, msg: &Message) {
         Mode::Auto => msg.content.clone(),
     };
     let lang = data.settings.language.for_text(&text);
-    let Diagnosis::Say(said) = answer::diagnose(&data.matcher, &text, mode, lang, data.settings.lookup_confidence) else {
+    let Diagnosis::Say(said) = answer::diagnose(
+        &data.matcher,
+        &text,
+        mode,
+        lang,
+        data.settings.lookup_confidence,
+    ) else {
         debug!(message = facts.id, "no confident answer; staying silent");
         return;
     };
@@ -100,7 +115,12 @@ async fn on_message(ctx: &SerenityContext, data: &Data, msg: &Message) {
         id: facts.channel,
         thread: facts.thread_parent.is_some(),
     };
-    match data.policy.admit(scope, said.entry_id.as_deref(), facts.author, Instant::now()) {
+    match data.policy.admit(
+        scope,
+        said.entry_id.as_deref(),
+        facts.author,
+        Instant::now(),
+    ) {
         Verdict::Reply => {}
         v @ (Verdict::Cooldown | Verdict::AnsweredInThread) => {
             debug!(message = facts.id, entry = ?said.entry_id, verdict = ?v, "answered here recently");
@@ -112,14 +132,22 @@ async fn on_message(ctx: &SerenityContext, data: &Data, msg: &Message) {
             return;
         }
         Verdict::UserLimited => {
-            debug!(message = facts.id, user = facts.author, "per-user limit reached");
+            debug!(
+                message = facts.id,
+                user = facts.author,
+                "per-user limit reached"
+            );
             return;
         }
     }
     let reply = match rest::send_reply(ctx, msg, &said).await {
         Ok(r) => r,
         Err(e) => {
-            warn!(message = facts.id, channel = facts.channel, "could not send the reply: {e}");
+            warn!(
+                message = facts.id,
+                channel = facts.channel,
+                "could not send the reply: {e}"
+            );
             return;
         }
     };
@@ -133,7 +161,10 @@ async fn on_message(ctx: &SerenityContext, data: &Data, msg: &Message) {
         at: Instant::now(),
     };
     if !data.tracker.insert(facts.id, tracked) {
-        info!(message = facts.id, "question deleted while answering; deleting the reply");
+        info!(
+            message = facts.id,
+            "question deleted while answering; deleting the reply"
+        );
         if let Err(e) = rest::delete(&ctx.http, msg.channel_id, reply.id).await {
             warn!(reply = %reply.id, "could not delete the reply: {e}");
         }
@@ -154,7 +185,13 @@ async fn on_edit(ctx: &SerenityContext, data: &Data, id: MessageId, content: &st
     let lang = data.settings.language.for_text(&text);
     let channel = serenity::ChannelId::new(t.channel);
     let reply = MessageId::new(t.reply_id);
-    match answer::diagnose(&data.matcher, &text, t.mode, lang, data.settings.lookup_confidence) {
+    match answer::diagnose(
+        &data.matcher,
+        &text,
+        t.mode,
+        lang,
+        data.settings.lookup_confidence,
+    ) {
         Diagnosis::Say(said) if said.entry_id == t.entry_id => {}
         Diagnosis::Say(said) => {
             match rest::edit_reply(&ctx.http, channel, reply, t.author, &said).await {
@@ -162,9 +199,17 @@ async fn on_edit(ctx: &SerenityContext, data: &Data, id: MessageId, content: &st
                     info!(message = %id, reply = t.reply_id, entry = ?said.entry_id, "question edited; reply updated");
                     if let Some(entry) = &said.entry_id {
                         let thread = data.channels.is_thread(t.channel);
-                        data.policy.note_answered(Scope { id: t.channel, thread }, entry, Instant::now());
+                        data.policy.note_answered(
+                            Scope {
+                                id: t.channel,
+                                thread,
+                            },
+                            entry,
+                            Instant::now(),
+                        );
                     }
-                    data.tracker.update(id.get(), |t| t.entry_id = said.entry_id);
+                    data.tracker
+                        .update(id.get(), |t| t.entry_id = said.entry_id);
                 }
                 Err(e) => warn!(reply = t.reply_id, "could not update the reply: {e}"),
             }
@@ -172,7 +217,9 @@ async fn on_edit(ctx: &SerenityContext, data: &Data, id: MessageId, content: &st
         Diagnosis::Silent => {
             data.tracker.trigger_deleted(id.get());
             match rest::delete(&ctx.http, channel, reply).await {
-                Ok(()) => info!(message = %id, reply = t.reply_id, "question edited into something else; reply deleted"),
+                Ok(()) => {
+                    info!(message = %id, reply = t.reply_id, "question edited into something else; reply deleted")
+                }
                 Err(e) => warn!(reply = t.reply_id, "could not delete the reply: {e}"),
             }
         }
@@ -184,7 +231,13 @@ async fn on_delete(ctx: &SerenityContext, data: &Data, id: MessageId) {
     let Some(t) = data.tracker.trigger_deleted(id.get()) else {
         return;
     };
-    match rest::delete(&ctx.http, serenity::ChannelId::new(t.channel), MessageId::new(t.reply_id)).await {
+    match rest::delete(
+        &ctx.http,
+        serenity::ChannelId::new(t.channel),
+        MessageId::new(t.reply_id),
+    )
+    .await
+    {
         Ok(()) => info!(message = %id, reply = t.reply_id, "question deleted; reply deleted"),
         Err(e) => warn!(reply = t.reply_id, "could not delete the reply: {e}"),
     }
@@ -225,7 +278,11 @@ async fn on_component(ctx: &SerenityContext, data: &Data, c: &ComponentInteracti
                 (_, false) => "Thanks for the feedback!",
                 (_, true) => "感谢反馈！",
             };
-            if let Err(e) = rest::retry("feedback ack", || c.create_response(&ctx.http, ephemeral(text))).await {
+            if let Err(e) = rest::retry("feedback ack", || {
+                c.create_response(&ctx.http, ephemeral(text))
+            })
+            .await
+            {
                 warn!("could not acknowledge feedback: {e}");
             }
         }
@@ -241,17 +298,27 @@ async fn on_component(ctx: &SerenityContext, data: &Data, c: &ComponentInteracti
                 } else {
                     "Only the person who asked, or a member with Manage Messages, can delete this answer."
                 };
-                if let Err(e) = rest::retry("delete refusal", || c.create_response(&ctx.http, ephemeral(text))).await {
+                if let Err(e) = rest::retry("delete refusal", || {
+                    c.create_response(&ctx.http, ephemeral(text))
+                })
+                .await
+                {
                     warn!("could not answer the delete button: {e}");
                 }
                 return;
             }
-            if let Err(e) = rest::retry("delete ack", || c.create_response(&ctx.http, CreateInteractionResponse::Acknowledge)).await {
+            if let Err(e) = rest::retry("delete ack", || {
+                c.create_response(&ctx.http, CreateInteractionResponse::Acknowledge)
+            })
+            .await
+            {
                 warn!("could not acknowledge the delete button: {e}");
             }
             data.tracker.reply_deleted(c.message.id.get());
             match rest::delete(&ctx.http, c.channel_id, c.message.id).await {
-                Ok(()) => info!(reply = %c.message.id, by = %c.user.id, "reply deleted with its button"),
+                Ok(()) => {
+                    info!(reply = %c.message.id, by = %c.user.id, "reply deleted with its button")
+                }
                 Err(e) => warn!(reply = %c.message.id, "could not delete the reply: {e}"),
             }
         }

@@ -127,9 +127,21 @@ mod tests {
         assert_eq!(f.record(&vote(1, true)), Recorded::New);
         assert_eq!(f.record(&vote(1, true)), Recorded::Unchanged);
         assert_eq!(f.record(&vote(2, false)), Recorded::New);
-        assert_eq!(f.tally("alipay.error.14"), Tally { helpful: 1, not_helpful: 1 });
+        assert_eq!(
+            f.tally("alipay.error.14"),
+            Tally {
+                helpful: 1,
+                not_helpful: 1
+            }
+        );
         assert_eq!(f.record(&vote(1, false)), Recorded::Changed);
-        assert_eq!(f.tally("alipay.error.14"), Tally { helpful: 0, not_helpful: 2 });
+        assert_eq!(
+            f.tally("alipay.error.14"),
+            Tally {
+                helpful: 0,
+                not_helpful: 2
+            }
+        );
         assert_eq!(f.tally("other"), Tally::default());
     }
 }

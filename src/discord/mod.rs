@@ -151,7 +151,10 @@ async fn on_error(error: poise::FrameworkError<'_, Data, BotError>) {
             tracing::warn!(command = %ctx.command().qualified_name, "command failed: {error}");
         }
         poise::FrameworkError::EventHandler { error, event, .. } => {
-            tracing::warn!(event = event.snake_case_name(), "event handler failed: {error}");
+            tracing::warn!(
+                event = event.snake_case_name(),
+                "event handler failed: {error}"
+            );
         }
         poise::FrameworkError::Setup { error, .. } => tracing::error!("setup failed: {error}"),
         other => {
@@ -188,16 +191,22 @@ impl Bot {
         matcher: Arc<Matcher>,
         feedback: Arc<dyn FeedbackSink>,
     ) -> Result<Bot, BotError> {
-        let mut http = serenity::HttpBuilder::new(token.expose()).default_allowed_mentions(rest::no_mentions());
+        let mut http = serenity::HttpBuilder::new(token.expose())
+            .default_allowed_mentions(rest::no_mentions());
         if let Some(api) = &settings.discord_api {
             // serenity's ratelimiter ignores the proxy (serenity#1739), so it must be off here.
             http = http.proxy(api.as_str()).ratelimiter_disabled(true);
         }
         let http = http.build();
-        let api = settings.discord_api.clone().unwrap_or_else(|| "https://discord.com".to_string());
+        let api = settings
+            .discord_api
+            .clone()
+            .unwrap_or_else(|| "https://discord.com".to_string());
         match rest::retry("check token", || http.get_current_user()).await {
             Ok(me) => tracing::info!(user = %me.name, id = %me.id, api = %api, "token accepted"),
-            Err(serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(r))) if r.status_code.as_u16() == 401 => {
+            Err(serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(r)))
+                if r.status_code.as_u16() == 401 =>
+            {
                 return Err(BotError::InvalidToken)
             }
             Err(e @ serenity::Error::Http(serenity::HttpError::Request(_))) => {
@@ -256,7 +265,10 @@ impl Bot {
 
     /// Runs until `shutdown` completes (then closes the gateway cleanly) or the gateway fails
     /// for good.
-    pub async fn run(mut self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), BotError> {
+    pub async fn run(
+        mut self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), BotError> {
         let stopper = self.stopper();
         let watcher = tokio::spawn(async move {
             shutdown.await;
@@ -266,9 +278,15 @@ impl Bot {
         let result = self.client.start().await;
         watcher.abort();
         result.map_err(|e| match e {
-            serenity::Error::Gateway(serenity::GatewayError::DisallowedGatewayIntents) => BotError::MessageContentIntent,
-            serenity::Error::Gateway(serenity::GatewayError::InvalidAuthentication) => BotError::InvalidToken,
-            serenity::Error::Gateway(serenity::GatewayError::InvalidGatewayIntents) => BotError::InvalidIntents,
+            serenity::Error::Gateway(serenity::GatewayError::DisallowedGatewayIntents) => {
+                BotError::MessageContentIntent
+            }
+            serenity::Error::Gateway(serenity::GatewayError::InvalidAuthentication) => {
+                BotError::InvalidToken
+            }
+            serenity::Error::Gateway(serenity::GatewayError::InvalidGatewayIntents) => {
+                BotError::InvalidIntents
+            }
             e => BotError::Discord(e),
         })
     }
@@ -299,7 +317,10 @@ pub async fn shutdown_signal() {
 }
 
 /// Settings from `--config`, the environment and `--guild`.
-pub fn settings_from(args: &RunArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<Settings, ConfigError> {
+pub fn settings_from(
+    args: &RunArgs,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Settings, ConfigError> {
     let mut settings = Settings::load(args.config.as_deref(), env)?;
     if args.guild.is_some() {
         settings.guild = args.guild;
@@ -316,13 +337,24 @@ pub fn run_command(args: RunArgs, knowledge_dir: Option<&Path>) -> Result<ExitCo
         Ok(p) => p,
         Err(e) => return Ok(fail(&BotError::Config(e))),
     };
-    let matcher = Arc::new(crate::cli::load_matcher(knowledge_dir)?.with_auto_threshold(settings.auto_confidence));
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let matcher = Arc::new(
+        crate::cli::load_matcher(knowledge_dir)?.with_auto_threshold(settings.auto_confidence),
+    );
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => return Ok(fail(&BotError::Runtime(e))),
     };
     let result = runtime.block_on(async move {
-        let bot = Bot::connect(settings, &token, matcher, Arc::new(MemoryFeedback::default())).await?;
+        let bot = Bot::connect(
+            settings,
+            &token,
+            matcher,
+            Arc::new(MemoryFeedback::default()),
+        )
+        .await?;
         bot.run(shutdown_signal()).await
     });
     runtime.shutdown_timeout(std::time::Duration::from_secs(2));

@@ -212,7 +212,10 @@ impl ReplyPolicy {
         if self.config.user_limit > 0 {
             let window = self.config.user_window;
             let hits = st.users.entry(user).or_default();
-            while hits.front().is_some_and(|t| now.saturating_duration_since(*t) >= window) {
+            while hits
+                .front()
+                .is_some_and(|t| now.saturating_duration_since(*t) >= window)
+            {
                 hits.pop_front();
             }
             if hits.len() >= self.config.user_limit as usize {
@@ -221,7 +224,14 @@ impl ReplyPolicy {
             hits.push_back(now);
         }
         if let Some(entry) = entry {
-            record(&mut st, scope, entry, now, cooldown, self.config.user_window);
+            record(
+                &mut st,
+                scope,
+                entry,
+                now,
+                cooldown,
+                self.config.user_window,
+            );
         }
         Verdict::Reply
     }
@@ -229,7 +239,14 @@ impl ReplyPolicy {
     /// Records that `entry` was shown in `scope` (an edited reply), without any check.
     pub fn note_answered(&self, scope: Scope, entry: &str, now: Instant) {
         let mut st = self.lock();
-        record(&mut st, scope, entry, now, self.config.cooldown, self.config.user_window);
+        record(
+            &mut st,
+            scope,
+            entry,
+            now,
+            self.config.cooldown,
+            self.config.user_window,
+        );
     }
 
     /// How many message ids are remembered (for tests of the bound).
@@ -238,7 +255,14 @@ impl ReplyPolicy {
     }
 }
 
-fn record(st: &mut State, scope: Scope, entry: &str, now: Instant, cooldown: Duration, user_window: Duration) {
+fn record(
+    st: &mut State,
+    scope: Scope,
+    entry: &str,
+    now: Instant,
+    cooldown: Duration,
+    user_window: Duration,
+) {
     let key = (scope.id, entry.to_string());
     if scope.thread {
         st.threads.insert(key);
@@ -246,7 +270,8 @@ fn record(st: &mut State, scope: Scope, entry: &str, now: Instant, cooldown: Dur
     }
     st.cooldowns.insert(key, now);
     if st.cooldowns.len() > MAP_CAPACITY {
-        st.cooldowns.retain(|_, at| now.saturating_duration_since(*at) < cooldown);
+        st.cooldowns
+            .retain(|_, at| now.saturating_duration_since(*at) < cooldown);
         if st.cooldowns.len() > MAP_CAPACITY {
             // Still full of live cooldowns: drop the oldest half rather than grow.
             let mut times: Vec<Instant> = st.cooldowns.values().copied().collect();
@@ -256,7 +281,10 @@ fn record(st: &mut State, scope: Scope, entry: &str, now: Instant, cooldown: Dur
         }
     }
     if st.users.len() > MAP_CAPACITY {
-        st.users.retain(|_, hits| hits.back().is_some_and(|t| now.saturating_duration_since(*t) < user_window));
+        st.users.retain(|_, hits| {
+            hits.back()
+                .is_some_and(|t| now.saturating_duration_since(*t) < user_window)
+        });
     }
 }
 
@@ -285,8 +313,14 @@ mod tests {
         }
     }
 
-    const CH: Scope = Scope { id: AUTO, thread: false };
-    const TH: Scope = Scope { id: 555, thread: true };
+    const CH: Scope = Scope {
+        id: AUTO,
+        thread: false,
+    };
+    const TH: Scope = Scope {
+        id: 555,
+        thread: true,
+    };
 
     #[test]
     fn routes_by_channel_mention_and_dm() {
@@ -314,7 +348,10 @@ mod tests {
             ..msg(AUTO)
         };
         assert_eq!(p.route(&mention_in_auto), Route::Answer(Mode::Lookup));
-        let dm = MessageFacts { is_dm: true, ..msg(9) };
+        let dm = MessageFacts {
+            is_dm: true,
+            ..msg(9)
+        };
         assert_eq!(p.route(&dm), Route::Answer(Mode::Lookup));
     }
 
@@ -322,10 +359,24 @@ mod tests {
     fn ignores_bots_webhooks_self_and_system() {
         let p = policy();
         for m in [
-            MessageFacts { author_is_bot: true, ..msg(AUTO) },
-            MessageFacts { is_webhook: true, ..msg(AUTO) },
-            MessageFacts { is_self: true, mentions_bot: true, ..msg(AUTO) },
-            MessageFacts { is_system: true, is_dm: true, ..msg(AUTO) },
+            MessageFacts {
+                author_is_bot: true,
+                ..msg(AUTO)
+            },
+            MessageFacts {
+                is_webhook: true,
+                ..msg(AUTO)
+            },
+            MessageFacts {
+                is_self: true,
+                mentions_bot: true,
+                ..msg(AUTO)
+            },
+            MessageFacts {
+                is_system: true,
+                is_dm: true,
+                ..msg(AUTO)
+            },
         ] {
             assert_eq!(p.route(&m), Route::Ignore(Ignore::NotAPerson), "{m:?}");
         }
@@ -350,13 +401,43 @@ mod tests {
         let p = policy();
         let t0 = Instant::now();
         assert_eq!(p.admit(CH, Some("alipay.error.14"), 1, t0), Verdict::Reply);
-        assert_eq!(p.admit(CH, Some("alipay.error.14"), 2, t0 + Duration::from_secs(599)), Verdict::Cooldown);
+        assert_eq!(
+            p.admit(
+                CH,
+                Some("alipay.error.14"),
+                2,
+                t0 + Duration::from_secs(599)
+            ),
+            Verdict::Cooldown
+        );
         // Another entry, or another channel, is fine.
-        assert_eq!(p.admit(CH, Some("alipay.error.11"), 2, t0 + Duration::from_secs(1)), Verdict::Reply);
-        let other = Scope { id: OTHER, thread: false };
-        assert_eq!(p.admit(other, Some("alipay.error.14"), 3, t0 + Duration::from_secs(1)), Verdict::Reply);
+        assert_eq!(
+            p.admit(CH, Some("alipay.error.11"), 2, t0 + Duration::from_secs(1)),
+            Verdict::Reply
+        );
+        let other = Scope {
+            id: OTHER,
+            thread: false,
+        };
+        assert_eq!(
+            p.admit(
+                other,
+                Some("alipay.error.14"),
+                3,
+                t0 + Duration::from_secs(1)
+            ),
+            Verdict::Reply
+        );
         // After the cooldown it may be repeated.
-        assert_eq!(p.admit(CH, Some("alipay.error.14"), 4, t0 + Duration::from_secs(600)), Verdict::Reply);
+        assert_eq!(
+            p.admit(
+                CH,
+                Some("alipay.error.14"),
+                4,
+                t0 + Duration::from_secs(600)
+            ),
+            Verdict::Reply
+        );
     }
 
     #[test]
@@ -365,7 +446,12 @@ mod tests {
         let t0 = Instant::now();
         assert_eq!(p.admit(TH, Some("wechat.timeout"), 1, t0), Verdict::Reply);
         assert_eq!(
-            p.admit(TH, Some("wechat.timeout"), 2, t0 + Duration::from_secs(86_400)),
+            p.admit(
+                TH,
+                Some("wechat.timeout"),
+                2,
+                t0 + Duration::from_secs(86_400)
+            ),
             Verdict::AnsweredInThread
         );
         assert_eq!(p.admit(TH, Some("wechat.cors"), 2, t0), Verdict::Reply);
@@ -376,13 +462,25 @@ mod tests {
         let p = policy();
         let t0 = Instant::now();
         for (i, e) in ["a", "b", "c"].iter().enumerate() {
-            assert_eq!(p.admit(CH, Some(e), 9, t0 + Duration::from_secs(i as u64)), Verdict::Reply);
+            assert_eq!(
+                p.admit(CH, Some(e), 9, t0 + Duration::from_secs(i as u64)),
+                Verdict::Reply
+            );
         }
-        assert_eq!(p.admit(CH, Some("d"), 9, t0 + Duration::from_secs(10)), Verdict::UserLimited);
+        assert_eq!(
+            p.admit(CH, Some("d"), 9, t0 + Duration::from_secs(10)),
+            Verdict::UserLimited
+        );
         // A limited attempt does not start a cooldown for the entry.
-        assert_eq!(p.admit(CH, Some("d"), 8, t0 + Duration::from_secs(10)), Verdict::Reply);
+        assert_eq!(
+            p.admit(CH, Some("d"), 8, t0 + Duration::from_secs(10)),
+            Verdict::Reply
+        );
         // The first hit leaves the window after 60 s.
-        assert_eq!(p.admit(CH, Some("e"), 9, t0 + Duration::from_secs(60)), Verdict::Reply);
+        assert_eq!(
+            p.admit(CH, Some("e"), 9, t0 + Duration::from_secs(60)),
+            Verdict::Reply
+        );
         // "Nothing matched" replies count against the user but have no cooldown.
         assert_eq!(p.admit(CH, None, 5, t0), Verdict::Reply);
         assert_eq!(p.admit(CH, None, 5, t0), Verdict::Reply);
@@ -397,7 +495,10 @@ mod tests {
             ..p.config().clone()
         });
         for i in 0..(MAP_CAPACITY as u64 * 2) {
-            let scope = Scope { id: i, thread: false };
+            let scope = Scope {
+                id: i,
+                thread: false,
+            };
             unlimited.admit(scope, Some("x"), i, t0 + Duration::from_millis(i));
         }
         assert!(unlimited.lock().cooldowns.len() <= MAP_CAPACITY + 1);

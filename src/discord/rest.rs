@@ -11,7 +11,9 @@ use std::future::Future;
 use std::time::Duration;
 
 use poise::serenity_prelude as serenity;
-use serenity::{CacheHttp, ChannelId, CreateAllowedMentions, CreateMessage, EditMessage, MessageId};
+use serenity::{
+    CacheHttp, ChannelId, CreateAllowedMentions, CreateMessage, EditMessage, MessageId,
+};
 
 use super::answer::Said;
 use super::buttons;
@@ -23,7 +25,10 @@ pub const FIRST_BACKOFF: Duration = Duration::from_millis(100);
 
 /// Mentions nobody: no `@everyone`, roles or users, and no ping of the replied-to user.
 pub fn no_mentions() -> CreateAllowedMentions {
-    CreateAllowedMentions::new().empty_users().empty_roles().replied_user(false)
+    CreateAllowedMentions::new()
+        .empty_users()
+        .empty_roles()
+        .replied_user(false)
 }
 
 /// Whether an error is worth another attempt: Discord's 429 and 5xx, timeouts and lost
@@ -65,7 +70,12 @@ where
         match op().await {
             Ok(v) => return Ok(v),
             Err(e) if attempt < MAX_ATTEMPTS && transient(&e) => {
-                tracing::warn!(what, attempt, wait_ms = wait.as_millis() as u64, "Discord said: {e}; retrying");
+                tracing::warn!(
+                    what,
+                    attempt,
+                    wait_ms = wait.as_millis() as u64,
+                    "Discord said: {e}; retrying"
+                );
                 tokio::time::sleep(wait).await;
                 wait *= 2;
                 attempt += 1;
@@ -84,12 +94,19 @@ pub async fn send_reply(
 ) -> Result<serenity::Message, serenity::Error> {
     let builder = CreateMessage::new()
         .embed(said.embed.to_builder())
-        .components(buttons::row(said.entry_id.as_deref(), Some(trigger.author.id.get()), said.lang))
+        .components(buttons::row(
+            said.entry_id.as_deref(),
+            Some(trigger.author.id.get()),
+            said.lang,
+        ))
         .reference_message(trigger)
         .allowed_mentions(no_mentions())
         .nonce(serenity::Nonce::String(trigger.id.to_string()))
         .enforce_nonce(true);
-    retry("send reply", || trigger.channel_id.send_message(cache_http, builder.clone())).await
+    retry("send reply", || {
+        trigger.channel_id.send_message(cache_http, builder.clone())
+    })
+    .await
 }
 
 /// Replaces the embed and buttons of an earlier reply.
@@ -102,15 +119,34 @@ pub async fn edit_reply(
 ) -> Result<serenity::Message, serenity::Error> {
     let builder = EditMessage::new()
         .embed(said.embed.to_builder())
-        .components(buttons::row(said.entry_id.as_deref(), Some(asker), said.lang))
+        .components(buttons::row(
+            said.entry_id.as_deref(),
+            Some(asker),
+            said.lang,
+        ))
         .allowed_mentions(no_mentions());
-    retry("edit reply", || channel.edit_message(http, reply, builder.clone())).await
+    retry("edit reply", || {
+        channel.edit_message(http, reply, builder.clone())
+    })
+    .await
 }
 
 /// Deletes a message; an already deleted one counts as done.
-pub async fn delete(http: &serenity::Http, channel: ChannelId, message: MessageId) -> Result<(), serenity::Error> {
-    match retry("delete reply", || http.delete_message(channel, message, None)).await {
-        Err(serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(r))) if r.status_code.as_u16() == 404 => Ok(()),
+pub async fn delete(
+    http: &serenity::Http,
+    channel: ChannelId,
+    message: MessageId,
+) -> Result<(), serenity::Error> {
+    match retry("delete reply", || {
+        http.delete_message(channel, message, None)
+    })
+    .await
+    {
+        Err(serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(r)))
+            if r.status_code.as_u16() == 404 =>
+        {
+            Ok(())
+        }
         other => other,
     }
 }
@@ -123,7 +159,10 @@ pub async fn react(
     emoji: &str,
 ) -> Result<(), serenity::Error> {
     let reaction = serenity::ReactionType::Unicode(emoji.to_string());
-    retry("react", || http.create_reaction(channel, message, &reaction)).await
+    retry("react", || {
+        http.create_reaction(channel, message, &reaction)
+    })
+    .await
 }
 
 #[cfg(test)]
@@ -186,6 +225,10 @@ mod tests {
         })
         .await;
         assert!(r.is_err());
-        assert_eq!(calls.load(Ordering::SeqCst), 1, "4xx other than 429 is final");
+        assert_eq!(
+            calls.load(Ordering::SeqCst),
+            1,
+            "4xx other than 429 is final"
+        );
     }
 }

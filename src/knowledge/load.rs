@@ -145,7 +145,9 @@ impl Ctx<'_> {
         let offset = err.span().map_or(fallback, |s| s.start);
         let message = err.message().trim().to_string();
         let field = match extract_backticked(&message) {
-            Some(name) if message.starts_with("unknown field") || message.starts_with("missing field") => {
+            Some(name)
+                if message.starts_with("unknown field") || message.starts_with("missing field") =>
+            {
                 format!("{field}.{name}")
             }
             _ => field.to_string(),
@@ -210,7 +212,11 @@ pub(super) fn parse_files(files: &[SourceFile]) -> Loaded {
             match key.get_ref().as_ref() {
                 "entry" => {
                     let Some(array) = value.get_ref().as_array() else {
-                        ctx.problem(value.span().start, "entry", "must be an array of tables ([[entry]])");
+                        ctx.problem(
+                            value.span().start,
+                            "entry",
+                            "must be an array of tables ([[entry]])",
+                        );
                         continue;
                     };
                     for item in array.iter() {
@@ -220,7 +226,9 @@ pub(super) fn parse_files(files: &[SourceFile]) -> Loaded {
                             loaded.entries.push(e);
                         } else {
                             // Keep indexes stable for later problems.
-                            loaded.entries.push(placeholder(index, ctx.loc(item.span().start)));
+                            loaded
+                                .entries
+                                .push(placeholder(index, ctx.loc(item.span().start)));
                         }
                     }
                 }
@@ -335,24 +343,32 @@ fn placeholder(index: usize, at: Loc) -> LoadedEntry {
     }
 }
 
-fn localized<T: Default>(
+fn localized<T>(
     ctx: &mut Ctx<'_>,
     raw: Spanned<RawLocalized<T>>,
     field: &str,
     texts: &mut Vec<(String, Loc, String)>,
 ) -> Localized<T>
 where
-    T: Clone + Joinable,
+    T: Clone + Default + Joinable,
 {
     let span = raw.span();
     let raw = raw.into_inner();
     let mut take = |ctx: &mut Ctx<'_>, v: Option<Spanned<T>>, lang: &str| match v {
         Some(v) => {
-            texts.push((format!("{field}.{lang}"), ctx.loc(v.span().start), v.get_ref().joined()));
+            texts.push((
+                format!("{field}.{lang}"),
+                ctx.loc(v.span().start),
+                v.get_ref().joined(),
+            ));
             v.into_inner()
         }
         None => {
-            ctx.problem(span.start, format!("{field}.{lang}"), format!("missing language `{lang}`"));
+            ctx.problem(
+                span.start,
+                format!("{field}.{lang}"),
+                format!("missing language `{lang}`"),
+            );
             T::default()
         }
     };
@@ -419,7 +435,12 @@ fn parse_entry(
     for (i, l) in raw.links.into_iter().enumerate() {
         let l = l.into_inner();
         link_at.push(ctx.loc(l.url.span().start));
-        let title = localized(ctx, l.title, &format!("{field}.links[{i}].title"), &mut texts);
+        let title = localized(
+            ctx,
+            l.title,
+            &format!("{field}.links[{i}].title"),
+            &mut texts,
+        );
         links.push(Link {
             url: l.url.into_inner(),
             title,
@@ -448,7 +469,12 @@ fn parse_entry(
             }
         };
         row_at.push(ctx.loc(r.code.span().start));
-        let meaning = localized(ctx, r.meaning, &format!("{field}.table[{i}].meaning"), &mut texts);
+        let meaning = localized(
+            ctx,
+            r.meaning,
+            &format!("{field}.table[{i}].meaning"),
+            &mut texts,
+        );
         texts.push((
             format!("{field}.table[{i}].message"),
             ctx.loc(r.message.span().start),

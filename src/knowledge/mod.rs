@@ -15,7 +15,8 @@ use std::path::{Path, PathBuf};
 pub use types::{Code, Entry, Example, Link, Localized, Platform, TableRow, Vocabulary};
 
 /// The knowledge folder shipped inside the binary.
-static BUNDLED: include_dir::Dir<'static> = include_dir::include_dir!("$CARGO_MANIFEST_DIR/knowledge");
+static BUNDLED: include_dir::Dir<'static> =
+    include_dir::include_dir!("$CARGO_MANIFEST_DIR/knowledge");
 
 /// One located problem in a knowledge file.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -98,9 +98,9 @@ impl fmt::Display for Code {
 impl FromStr for Code {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        let (kind, num) = s
-            .split_once(':')
-            .ok_or_else(|| format!("`{s}` is not `kind:number` (error:14, errno:600002, http:401, net:-2)"))?;
+        let (kind, num) = s.split_once(':').ok_or_else(|| {
+            format!("`{s}` is not `kind:number` (error:14, errno:600002, http:401, net:-2)")
+        })?;
         let bad = |_| format!("`{num}` is not a valid number for `{kind}`");
         match kind {
             "error" => num.parse().map(Code::AlipayError).map_err(bad),

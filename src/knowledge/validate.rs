@@ -27,7 +27,8 @@ pub(super) fn link_problem(url: &str) -> Option<String> {
         return Some(format!("`{url}` is not an https:// link"));
     };
     let host = rest.split(['/', '?', '#']).next().unwrap_or("");
-    let official = OFFICIAL_HOSTS.contains(&host) || OFFICIAL_REPOS.iter().any(|r| rest.starts_with(r));
+    let official =
+        OFFICIAL_HOSTS.contains(&host) || OFFICIAL_REPOS.iter().any(|r| rest.starts_with(r));
     if !official {
         return Some(format!(
             "`{host}` is not an official documentation host ({})",
@@ -45,9 +46,11 @@ pub(super) fn link_problem(url: &str) -> Option<String> {
 
 fn valid_id(id: &str) -> bool {
     let mut parts = id.split('.');
-    let first_ok = parts
-        .next()
-        .is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
+    let first_ok = parts.next().is_some_and(|p| {
+        !p.is_empty()
+            && p.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    });
     let rest: Vec<&str> = parts.collect();
     first_ok
         && !rest.is_empty()
@@ -55,7 +58,8 @@ fn valid_id(id: &str) -> bool {
             !p.is_empty()
                 && !p.starts_with('-')
                 && !p.ends_with('-')
-                && p.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                && p.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         })
 }
 
@@ -78,7 +82,11 @@ impl Report<'_> {
 }
 
 /// Checks everything that needs more than one value at a time.
-pub(super) fn check(entries: &[LoadedEntry], vocabulary: &Vocabulary, files: &[SourceFile]) -> Vec<Problem> {
+pub(super) fn check(
+    entries: &[LoadedEntry],
+    vocabulary: &Vocabulary,
+    files: &[SourceFile],
+) -> Vec<Problem> {
     let mut r = Report {
         files,
         problems: Vec::new(),
@@ -91,7 +99,9 @@ pub(super) fn check(entries: &[LoadedEntry], vocabulary: &Vocabulary, files: &[S
             r.at(
                 e.id_at,
                 format!("{field}.id"),
-                format!("`{id}` is not `<platform>.<kind>.<name>` in lower case with `-` inside names"),
+                format!(
+                    "`{id}` is not `<platform>.<kind>.<name>` in lower case with `-` inside names"
+                ),
             );
         }
         if let Some(first) = ids.get(id) {
@@ -99,7 +109,10 @@ pub(super) fn check(entries: &[LoadedEntry], vocabulary: &Vocabulary, files: &[S
             r.at(
                 e.id_at,
                 format!("{field}.id"),
-                format!("duplicate id `{id}` (first defined at {}:{line})", files[first.file].name),
+                format!(
+                    "duplicate id `{id}` (first defined at {}:{line})",
+                    files[first.file].name
+                ),
             );
         } else {
             ids.insert(id, e.id_at);
@@ -116,10 +129,18 @@ pub(super) fn check(entries: &[LoadedEntry], vocabulary: &Vocabulary, files: &[S
             }
         }
         if e.entry.fix.zh.is_empty() || e.entry.fix.en.is_empty() {
-            r.at(e.at, format!("{field}.fix"), "needs at least one step in each language");
+            r.at(
+                e.at,
+                format!("{field}.fix"),
+                "needs at least one step in each language",
+            );
         }
         if e.entry.links.is_empty() {
-            r.at(e.at, format!("{field}.links"), "needs at least one official link");
+            r.at(
+                e.at,
+                format!("{field}.links"),
+                "needs at least one official link",
+            );
         }
         for (i, (link, loc)) in e.entry.links.iter().zip(&e.link_at).enumerate() {
             if let Some(msg) = link_problem(&link.url) {
@@ -128,9 +149,17 @@ pub(super) fn check(entries: &[LoadedEntry], vocabulary: &Vocabulary, files: &[S
         }
         for (i, (target, loc)) in e.entry.see_also.iter().zip(&e.see_also_at).enumerate() {
             if !ids.contains_key(target.as_str()) {
-                r.at(*loc, format!("{field}.see_also[{i}]"), format!("no entry has id `{target}`"));
+                r.at(
+                    *loc,
+                    format!("{field}.see_also[{i}]"),
+                    format!("no entry has id `{target}`"),
+                );
             } else if target == id {
-                r.at(*loc, format!("{field}.see_also[{i}]"), "an entry cannot point at itself");
+                r.at(
+                    *loc,
+                    format!("{field}.see_also[{i}]"),
+                    "an entry cannot point at itself",
+                );
             }
         }
         let claimed = e
@@ -139,7 +168,13 @@ pub(super) fn check(entries: &[LoadedEntry], vocabulary: &Vocabulary, files: &[S
             .iter()
             .zip(&e.code_at)
             .map(|(c, l)| (*c, *l, "codes"))
-            .chain(e.entry.table.iter().zip(&e.row_at).map(|(row, l)| (row.code, *l, "table")));
+            .chain(
+                e.entry
+                    .table
+                    .iter()
+                    .zip(&e.row_at)
+                    .map(|(row, l)| (row.code, *l, "table")),
+            );
         for (code, loc, what) in claimed {
             match codes.get(&code) {
                 Some((other, _)) => r.at(
@@ -155,7 +190,11 @@ pub(super) fn check(entries: &[LoadedEntry], vocabulary: &Vocabulary, files: &[S
         for (i, (phrase, loc)) in e.entry.phrases.iter().zip(&e.phrase_at).enumerate() {
             let folded = crate::text::Folded::new(phrase).text.trim().to_string();
             if folded.chars().count() < 3 {
-                r.at(*loc, format!("{field}.phrases[{i}]"), "phrase is too short to be specific");
+                r.at(
+                    *loc,
+                    format!("{field}.phrases[{i}]"),
+                    "phrase is too short to be specific",
+                );
                 continue;
             }
             match phrases.get(&folded) {
@@ -164,7 +203,11 @@ pub(super) fn check(entries: &[LoadedEntry], vocabulary: &Vocabulary, files: &[S
                     format!("{field}.phrases[{i}]"),
                     format!("phrase `{phrase}` is already used by `{other}`"),
                 ),
-                Some(_) => r.at(*loc, format!("{field}.phrases[{i}]"), format!("phrase `{phrase}` is listed twice")),
+                Some(_) => r.at(
+                    *loc,
+                    format!("{field}.phrases[{i}]"),
+                    format!("phrase `{phrase}` is listed twice"),
+                ),
                 None => {
                     phrases.insert(folded, (id, *loc));
                 }
@@ -172,18 +215,36 @@ pub(super) fn check(entries: &[LoadedEntry], vocabulary: &Vocabulary, files: &[S
         }
         for (i, (pattern, loc)) in e.entry.patterns.iter().zip(&e.pattern_at).enumerate() {
             if let Err(err) = regex::Regex::new(pattern) {
-                let msg = err.to_string().lines().last().unwrap_or("invalid").trim().to_string();
-                r.at(*loc, format!("{field}.patterns[{i}]"), format!("invalid regex: {msg}"));
+                let msg = err
+                    .to_string()
+                    .lines()
+                    .last()
+                    .unwrap_or("invalid")
+                    .trim()
+                    .to_string();
+                r.at(
+                    *loc,
+                    format!("{field}.patterns[{i}]"),
+                    format!("invalid regex: {msg}"),
+                );
             }
         }
         for (g, group) in e.keyword_raw.iter().enumerate() {
             if group.is_empty() {
-                r.at(e.at, format!("{field}.keywords[{g}]"), "empty keyword group");
+                r.at(
+                    e.at,
+                    format!("{field}.keywords[{g}]"),
+                    "empty keyword group",
+                );
             }
             for (t, (loc, term)) in group.iter().enumerate() {
                 if let Some(name) = term.strip_prefix('@') {
                     if !vocabulary.concepts.contains_key(name) {
-                        r.at(*loc, format!("{field}.keywords[{g}][{t}]"), format!("unknown concept `@{name}`"));
+                        r.at(
+                            *loc,
+                            format!("{field}.keywords[{g}][{t}]"),
+                            format!("unknown concept `@{name}`"),
+                        );
                     }
                 } else if term.trim().is_empty() || term == "*" {
                     r.at(*loc, format!("{field}.keywords[{g}][{t}]"), "empty keyword");
@@ -216,7 +277,9 @@ mod tests {
         assert!(link_problem("https://github.com/AlipayDocs/open-docs/blob/main/x.md").is_none());
         assert!(link_problem("http://opendocs.alipay.com/mini").is_some());
         assert!(link_problem("https://promotion.aliyun.com/ntms/act/sslbuy.html").is_some());
-        assert!(link_problem("https://help.aliyun.com/document_detail/1.html?utm_content=x").is_some());
+        assert!(
+            link_problem("https://help.aliyun.com/document_detail/1.html?utm_content=x").is_some()
+        );
         assert!(link_problem("https://github.com/someone/else").is_some());
     }
 

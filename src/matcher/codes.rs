@@ -83,7 +83,8 @@ impl CodeScanner {
             r"(?:(?P<a>-[0-9]{1,3})\s?:\s?net::|cronet_error_code\s?:\s?(?P<b>-[0-9]{1,3})|(?-u:\b)errcode\s?:\s?(?P<c>-[0-9]{1,3}))",
         )
         .expect("static regex");
-        let bare = Regex::new(r"(?:^|[^0-9a-z_.:-])(?P<num>-?[0-9]{1,6})(?:$|[^0-9a-z_.:])").expect("static regex");
+        let bare = Regex::new(r"(?:^|[^0-9a-z_.:-])(?P<num>-?[0-9]{1,6})(?:$|[^0-9a-z_.:])")
+            .expect("static regex");
         CodeScanner {
             keyed,
             reason,
@@ -95,7 +96,12 @@ impl CodeScanner {
 
     /// Every code written in `text` (folded), with how it was written. `net_names` resolves
     /// `net::ERR_NAME` to its number.
-    pub fn scan(&self, text: &str, net_names: impl Fn(&str) -> Option<i32>, out: &mut Vec<FoundCode>) {
+    pub fn scan(
+        &self,
+        text: &str,
+        net_names: impl Fn(&str) -> Option<i32>,
+        out: &mut Vec<FoundCode>,
+    ) {
         for caps in self.keyed.captures_iter(text) {
             let whole = caps.get(0).expect("match");
             let num = caps.name("num").expect("num group");
@@ -120,12 +126,18 @@ impl CodeScanner {
             };
             let sep = caps.name("sep").is_some();
             let span = whole.start()..num.end();
-            let found = |code, form| FoundCode { code, form, span: span.clone() };
-            let http = |n: i64| (100..=999).contains(&n).then(|| Code::Http(n as u16));
+            let found = |code, form| FoundCode {
+                code,
+                form,
+                span: span.clone(),
+            };
+            let http = |n: i64| (100..=999).contains(&n).then_some(Code::Http(n as u16));
             let item = match key {
                 Key::Errno if n >= 0 => Some(found(Code::Errno(n as u32), CodeForm::Explicit)),
                 Key::ErrCode if n < 0 => Some(found(Code::Net(n as i32), CodeForm::Explicit)),
-                Key::ErrCode if n < 100 => Some(found(Code::AlipayError(n as u32), CodeForm::Explicit)),
+                Key::ErrCode if n < 100 => {
+                    Some(found(Code::AlipayError(n as u32), CodeForm::Explicit))
+                }
                 Key::ErrCode => None,
                 Key::Status => http(n).map(|c| found(c, CodeForm::Explicit)),
                 Key::Returned => http(n).map(|c| found(c, CodeForm::Explicit)),
@@ -171,7 +183,11 @@ impl CodeScanner {
             }
         }
         for caps in self.net_number.captures_iter(text) {
-            let m = caps.name("a").or(caps.name("b")).or(caps.name("c")).expect("one group");
+            let m = caps
+                .name("a")
+                .or(caps.name("b"))
+                .or(caps.name("c"))
+                .expect("one group");
             if let Ok(n) = m.as_str().parse::<i32>() {
                 out.push(FoundCode {
                     code: Code::Net(n),
@@ -200,7 +216,8 @@ impl CodeScanner {
 
 /// Measure words after which a number is a count, not a code (`报错 14 个`, `14 次`).
 const MEASURE_WORDS: &[&str] = &[
-    "个", "次", "条", "号", "点", "分", "天", "人", "行", "秒", "处", "项", "%", "年", "月", "日", "小时", "位", "多", "万", "千", "毫秒", "元", "块",
+    "个", "次", "条", "号", "点", "分", "天", "人", "行", "秒", "处", "项", "%", "年", "月", "日",
+    "小时", "位", "多", "万", "千", "毫秒", "元", "块",
 ];
 
 fn starts_with_measure(s: &str) -> bool {
@@ -225,12 +242,38 @@ fn stands_alone(text: &str, end: usize) -> bool {
             if starts_with_measure(after) {
                 return false;
             }
-            let word: String = after.chars().take_while(char::is_ascii_alphabetic).collect();
+            let word: String = after
+                .chars()
+                .take_while(char::is_ascii_alphabetic)
+                .collect();
             !matches!(
                 word.as_str(),
-                "ms" | "s" | "sec" | "secs" | "seconds" | "px" | "kb" | "mb" | "min" | "mins" | "minutes" | "hours"
-                    | "days" | "am" | "pm" | "errors" | "warnings" | "tests" | "files" | "times" | "items" | "users"
-                    | "people" | "lines" | "commits" | "tickets" | "issues"
+                "ms" | "s"
+                    | "sec"
+                    | "secs"
+                    | "seconds"
+                    | "px"
+                    | "kb"
+                    | "mb"
+                    | "min"
+                    | "mins"
+                    | "minutes"
+                    | "hours"
+                    | "days"
+                    | "am"
+                    | "pm"
+                    | "errors"
+                    | "warnings"
+                    | "tests"
+                    | "files"
+                    | "times"
+                    | "items"
+                    | "users"
+                    | "people"
+                    | "lines"
+                    | "commits"
+                    | "tickets"
+                    | "issues"
             )
         }
         _ => true,
@@ -251,29 +294,68 @@ mod tests {
 
     #[test]
     fn alipay_codes_in_every_spelling() {
-        for s in ["error: 14", "error:14", "error=14", "\"error\":14", "错误码 14", "错误码14", "ERROR：１４", "错误码：１４"] {
-            assert_eq!(codes(s), vec![(Code::AlipayError(14), CodeForm::Explicit)], "{s}");
+        for s in [
+            "error: 14",
+            "error:14",
+            "error=14",
+            "\"error\":14",
+            "错误码 14",
+            "错误码14",
+            "ERROR：１４",
+            "错误码：１４",
+        ] {
+            assert_eq!(
+                codes(s),
+                vec![(Code::AlipayError(14), CodeForm::Explicit)],
+                "{s}"
+            );
         }
-        assert_eq!(codes("error: 14 on android"), vec![(Code::AlipayError(14), CodeForm::Explicit)]);
+        assert_eq!(
+            codes("error: 14 on android"),
+            vec![(Code::AlipayError(14), CodeForm::Explicit)]
+        );
         for s in ["error 14", "报错 14", "报错14", "报 14 了"] {
-            assert_eq!(codes(s), vec![(Code::AlipayError(14), CodeForm::Loose)], "{s}");
+            assert_eq!(
+                codes(s),
+                vec![(Code::AlipayError(14), CodeForm::Loose)],
+                "{s}"
+            );
         }
     }
 
     #[test]
     fn numbers_that_are_not_codes() {
-        for s in ["error: 2 files changed", "报错 14 个", "报错 14:30", "error 1.5", "error: 14ms", "version 2.10.4", "make: *** [all] Error 2a", "报错 3 次", "报 500 多个"] {
+        for s in [
+            "error: 2 files changed",
+            "报错 14 个",
+            "报错 14:30",
+            "error 1.5",
+            "error: 14ms",
+            "version 2.10.4",
+            "make: *** [all] Error 2a",
+            "报错 3 次",
+            "报 500 多个",
+        ] {
             assert!(codes(s).is_empty(), "{s}: {:?}", codes(s));
         }
     }
 
     #[test]
     fn http_statuses_only_as_statuses() {
-        assert_eq!(codes("statusCode: 500"), vec![(Code::Http(500), CodeForm::Explicit)]);
-        assert_eq!(codes("返回 401"), vec![(Code::Http(401), CodeForm::Explicit)]);
+        assert_eq!(
+            codes("statusCode: 500"),
+            vec![(Code::Http(500), CodeForm::Explicit)]
+        );
+        assert_eq!(
+            codes("返回 401"),
+            vec![(Code::Http(401), CodeForm::Explicit)]
+        );
         assert_eq!(codes("got a 403 Forbidden")[0].0, Code::Http(403));
         assert_eq!(codes("HTTP 500")[0], (Code::Http(500), CodeForm::Explicit));
-        assert_eq!(codes("statusCode: 500 小程序接口报错了")[0].0, Code::Http(500));
+        assert_eq!(
+            codes("statusCode: 500 小程序接口报错了")[0].0,
+            Code::Http(500)
+        );
         assert_eq!(codes("why do I get 401 from my api")[0].0, Code::Http(401));
         assert_eq!(codes("HTTP响应码：571")[0].0, Code::Http(571));
         assert!(codes("we have 500 users and 401 tickets").is_empty());
@@ -295,6 +377,9 @@ mod tests {
         assert_eq!(out[0].0, 14);
         out.clear();
         CodeScanner::new().bare_numbers("-202 和 600002", &mut out);
-        assert_eq!(out.iter().map(|x| x.0).collect::<Vec<_>>(), vec![-202, 600002]);
+        assert_eq!(
+            out.iter().map(|x| x.0).collect::<Vec<_>>(),
+            vec![-202, 600002]
+        );
     }
 }

@@ -100,7 +100,11 @@ impl FailObject {
         self.fields.iter().any(|f| {
             matches!(
                 f.key,
-                FieldKey::Error | FieldKey::Errno | FieldKey::ErrMsg | FieldKey::ErrorMessage | FieldKey::StatusCode
+                FieldKey::Error
+                    | FieldKey::Errno
+                    | FieldKey::ErrMsg
+                    | FieldKey::ErrorMessage
+                    | FieldKey::StatusCode
             )
         }) || (self.get(FieldKey::Status).is_some()
             && (self.get(FieldKey::Data).is_some() || self.get(FieldKey::Headers).is_some()))
@@ -212,7 +216,9 @@ pub fn scan(text: &str) -> Vec<FailObject> {
                 }
                 i += 1;
             }
-            c if c.is_ascii_digit() || (c == b'-' && b.get(i + 1).is_some_and(u8::is_ascii_digit)) => {
+            c if c.is_ascii_digit()
+                || (c == b'-' && b.get(i + 1).is_some_and(u8::is_ascii_digit)) =>
+            {
                 let start = i;
                 i += 1;
                 while i < b.len() && (b[i].is_ascii_digit() || b[i] == b'.') {
@@ -231,7 +237,8 @@ pub fn scan(text: &str) -> Vec<FailObject> {
             }
             c if c.is_ascii_alphabetic() || c == b'_' || c == b'$' => {
                 let start = i;
-                while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_' || b[i] == b'$') {
+                while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_' || b[i] == b'$')
+                {
                     i += 1;
                 }
                 if overflow == 0 {
@@ -321,7 +328,9 @@ mod tests {
 
     #[test]
     fn reads_the_seed_object_with_ellipses() {
-        let (f, o) = objects(r#"{data: "请求超时异常", error: 14, headers: {…}, status: 13, errorMessage: "JSON parse data error"}"#);
+        let (f, o) = objects(
+            r#"{data: "请求超时异常", error: 14, headers: {…}, status: 13, errorMessage: "JSON parse data error"}"#,
+        );
         assert_eq!(o.len(), 1);
         assert_eq!(o[0].number(FieldKey::Error), Some(14));
         assert_eq!(o[0].number(FieldKey::Status), Some(13));
@@ -333,7 +342,8 @@ mod tests {
 
     #[test]
     fn reads_json_and_single_quotes_and_trailing_commas() {
-        let (_, o) = objects(r#"fail: {"errno":600002,"errMsg":"request:fail url not in domain list"}"#);
+        let (_, o) =
+            objects(r#"fail: {"errno":600002,"errMsg":"request:fail url not in domain list"}"#);
         assert_eq!(o[0].number(FieldKey::Errno), Some(600002));
         let (_, o) = objects("{ errMsg: 'request:fail timeout', errno: 5, }");
         assert_eq!(o[0].number(FieldKey::Errno), Some(5));

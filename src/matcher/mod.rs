@@ -154,6 +154,8 @@ pub struct Matcher {
     net_names: HashMap<String, i32>,
     id_regex: Regex,
     groups: Vec<u8>,
+    /// Per term: 1 / √(number of entries whose keywords use it).
+    specificity: Vec<f32>,
     auto_threshold: f32,
 }
 
@@ -195,6 +197,9 @@ struct Candidate {
     strong: f32,
     strong_count: usize,
     keyword_groups: u64,
+    /// Per group, how specific its most specific hit term was (1 for a term used by one
+    /// entry, less for words shared by many): ranks partial matches in Lookup mode.
+    group_specificity: Vec<f32>,
     /// Original byte range and text of each keyword found.
     keyword_terms: Vec<(Range<usize>, String)>,
     evidence: Vec<(f32, Evidence)>,
@@ -244,7 +249,14 @@ impl Matcher {
             }
             for (g, group) in e.keywords.iter().enumerate().take(64) {
                 for t in group {
-                    add(t, Role::Keyword { entry, group: g as u8 }, &mut builder);
+                    add(
+                        t,
+                        Role::Keyword {
+                            entry,
+                            group: g as u8,
+                        },
+                        &mut builder,
+                    );
                 }
             }
             groups.push(e.keywords.len().min(64) as u8);
@@ -272,8 +284,26 @@ impl Matcher {
             id: "(pattern set)".into(),
             source,
         })?;
+        let terms = builder.build();
+        // How many entries use each word (`abort` and `abort*` count as one word).
+        let mut users: HashMap<&str, Vec<u32>> = HashMap::new();
+        for (id, rs) in roles.iter().enumerate() {
+            let list = users.entry(terms.text(id as TermId)).or_default();
+            list.extend(rs.iter().filter_map(|r| match r {
+                Role::Keyword { entry, .. } => Some(*entry),
+                _ => None,
+            }));
+        }
+        for list in users.values_mut() {
+            list.sort_unstable();
+            list.dedup();
+        }
+        let specificity = (0..roles.len())
+            .map(|id| 1.0 / (users[terms.text(id as TermId)].len().max(1) as f32).sqrt())
+            .collect();
         Ok(Matcher {
-            terms: builder.build(),
+            specificity,
+            terms,
             roles,
             patterns,
             pattern_regexes,
@@ -311,7 +341,11 @@ impl Matcher {
         let fences = code_fences(text);
         let in_code = |r: &Range<usize>| inside(&fences, folded.original_range(r.clone()).start);
         let objects = fail_object::scan(&folded.text);
-        let in_object = |r: &Range<usize>| objects.iter().any(|o| o.span.start <= r.start && r.end <= o.span.end);
+        let in_object = |r: &Range<usize>| {
+            objects
+                .iter()
+                .any(|o| o.span.start <= r.start && r.end <= o.span.end)
+        };
 
         let mut signals = Signals {
             addressed_to_someone: addressed_to_someone(text),
@@ -352,6 +386,12 @@ impl Matcher {
                     Role::Keyword { entry, group } if !code => {
                         let c = cands.entry(entry).or_default();
                         c.keyword_groups |= 1 << group;
+                        let g = usize::from(group);
+                        if c.group_specificity.len() <= g {
+                            c.group_specificity.resize(g + 1, 0.0);
+                        }
+                        c.group_specificity[g] =
+                            c.group_specificity[g].max(self.specificity[id as usize]);
                         let orig = folded.original_range(r.clone());
                         c.keyword_terms.push((orig.clone(), text[orig].to_string()));
                     }
@@ -376,7 +416,10 @@ impl Matcher {
             } else {
                 0.9
             };
-            cands.entry(entry).or_default().add_strong(weight, evidence(kind, &r));
+            cands
+                .entry(entry)
+                .or_default()
+                .add_strong(weight, evidence(kind, &r));
         }
 
         // Codes in free text and in fail objects.
@@ -394,19 +437,35 @@ impl Matcher {
             let Some(&entry) = self.code_owner.get(&f.code) else {
                 continue;
             };
-            let form = if in_object(&f.span) && f.form == CodeForm::Explicit && object_field_code(&objects, f) {
+            let form = if in_object(&f.span)
+                && f.form == CodeForm::Explicit
+                && object_field_code(&objects, f)
+            {
                 CodeForm::FailObject
             } else {
                 f.form
             };
             let platform = self.knowledge.entries()[entry as usize].platform;
             let c = cands.entry(entry).or_default();
-            // The entry's own question words next to a loosely written code corroborate it
-            // ("error 12 … server takes 40 s").
-            let corroborated = c.keyword_groups != 0;
-            let weight = code_weight(f.code, form, platform, &objects, f, &signals, &in_object, corroborated);
-            coded.push(entry);
-            c.add_strong(weight, evidence(EvidenceKind::Code { code: f.code, form }, &f.span));
+            let place = Placement {
+                in_object: in_object(&f.span),
+                beside_error_field: objects.iter().any(|o| {
+                    o.span.start <= f.span.start
+                        && f.span.end <= o.span.end
+                        && o.number(FieldKey::Error).is_some()
+                }),
+                corroborated: c.keyword_groups != 0,
+            };
+            let weight = code_weight(f.code, form, platform, place, &signals);
+            // HTTP statuses are often context in a conceptual question ("500 goes to
+            // success?"); only platform error codes pin the answer down.
+            if platform != Platform::Http {
+                coded.push(entry);
+            }
+            c.add_strong(
+                weight,
+                evidence(EvidenceKind::Code { code: f.code, form }, &f.span),
+            );
         }
 
         match mode {
@@ -423,12 +482,24 @@ impl Matcher {
                     let Some(&entry) = self.code_owner.get(&code) else {
                         continue;
                     };
-                    if found.iter().any(|f| f.span.start < r.end && r.start < f.span.end) || in_code(&r) {
+                    if found
+                        .iter()
+                        .any(|f| f.span.start < r.end && r.start < f.span.end)
+                        || in_code(&r)
+                    {
                         continue;
                     }
                     let c = cands.entry(entry).or_default();
-                    c.add_strong(0.5 + signals.context_bonus(false), evidence(EvidenceKind::Code { code, form: CodeForm::Bare }, &r));
-                    coded.push(entry);
+                    c.add_strong(
+                        0.5 + signals.context_bonus(false),
+                        evidence(
+                            EvidenceKind::Code {
+                                code,
+                                form: CodeForm::Bare,
+                            },
+                            &r,
+                        ),
+                    );
                 }
             }
             Mode::Auto => {}
@@ -440,8 +511,11 @@ impl Matcher {
             .collect();
         // Rank on the uncapped score so that more evidence wins between two capped answers.
         ranked.sort_by(|(ra, a), (rb, b)| {
-            rb.total_cmp(ra)
-                .then_with(|| self.knowledge.index_of(&a.id).cmp(&self.knowledge.index_of(&b.id)))
+            rb.total_cmp(ra).then_with(|| {
+                self.knowledge
+                    .index_of(&a.id)
+                    .cmp(&self.knowledge.index_of(&b.id))
+            })
         });
         let mut ranked: Vec<Match> = ranked.into_iter().map(|(_, m)| m).collect();
         match mode {
@@ -468,15 +542,30 @@ impl Matcher {
         self.codes.bare_numbers(&folded.text, &mut numbers);
         for (n, r) in numbers.into_iter().take(8) {
             let options = [
-                u32::try_from(n).ok().filter(|n| *n < 100).map(Code::AlipayError),
+                u32::try_from(n)
+                    .ok()
+                    .filter(|n| *n < 100)
+                    .map(Code::AlipayError),
                 u32::try_from(n).ok().map(Code::Errno),
-                u16::try_from(n).ok().filter(|n| (100..=999).contains(n)).map(Code::Http),
+                u16::try_from(n)
+                    .ok()
+                    .filter(|n| (100..=999).contains(n))
+                    .map(Code::Http),
                 i32::try_from(n).ok().filter(|n| *n < 0).map(Code::Net),
             ];
             for code in options.into_iter().flatten() {
                 if let Some(&entry) = self.code_owner.get(&code) {
                     let c = cands.entry(entry).or_default();
-                    c.add_strong(0.6, evidence(EvidenceKind::Code { code, form: CodeForm::Bare }, &r));
+                    c.add_strong(
+                        0.6,
+                        evidence(
+                            EvidenceKind::Code {
+                                code,
+                                form: CodeForm::Bare,
+                            },
+                            &r,
+                        ),
+                    );
                     break;
                 }
             }
@@ -489,7 +578,14 @@ impl Matcher {
         }
     }
 
-    fn score(&self, entry: u32, mut c: Candidate, s: &Signals, mode: Mode, coded: &[u32]) -> Option<(f32, Match)> {
+    fn score(
+        &self,
+        entry: u32,
+        mut c: Candidate,
+        s: &Signals,
+        mode: Mode,
+        coded: &[u32],
+    ) -> Option<(f32, Match)> {
         let e = &self.knowledge.entries()[entry as usize];
         let groups = usize::from(self.groups[entry as usize]);
         let hit = c.keyword_groups.count_ones() as usize;
@@ -502,23 +598,34 @@ impl Matcher {
                     _ => 0.6,
                 }
             } else if mode == Mode::Lookup {
-                0.35 * hit as f32 / groups as f32
+                0.35 * (0.5 * hit as f32 + 0.5 * c.group_specificity.iter().sum::<f32>())
+                    / groups as f32
             } else {
                 0.0
             };
             if base > 0.0 {
-                keyword_score = base + s.context_bonus(false);
                 let mut words: Vec<&str> = Vec::new();
                 for (_, w) in &c.keyword_terms {
-                    if !words.contains(&w.as_str()) && words.len() < 4 {
+                    if !words.contains(&w.as_str()) {
                         words.push(w);
                     }
                 }
-                let first = c.keyword_terms.first().map(|(r, _)| r.clone()).unwrap_or(0..0);
+                // Between two fully matched questions, the one with more of its words wins.
+                let extra_words = words.len().saturating_sub(groups).min(3) as f32;
+                keyword_score = base + s.context_bonus(false) + 0.01 * extra_words;
+                words.truncate(4);
+                let first = c
+                    .keyword_terms
+                    .first()
+                    .map(|(r, _)| r.clone())
+                    .unwrap_or(0..0);
                 c.evidence.push((
                     keyword_score,
                     Evidence {
-                        kind: EvidenceKind::Keywords { groups_hit: hit, groups },
+                        kind: EvidenceKind::Keywords {
+                            groups_hit: hit,
+                            groups,
+                        },
                         text: words.join(", "),
                         start: first.start,
                         end: first.end,
@@ -543,15 +650,31 @@ impl Matcher {
             0.0
         };
         let strong_score = if c.strong > 0.0 {
-            c.strong + 0.04 * (c.strong_count.saturating_sub(1).min(3)) as f32 + platform_adjust.clamp(-0.1, 0.02)
+            c.strong
+                + 0.04 * (c.strong_count.saturating_sub(1).min(3)) as f32
+                + platform_adjust.clamp(-0.1, 0.02)
         } else {
             0.0
         };
         // A code elsewhere in the message says which error it is; question words for
         // another entry are then secondary.
-        let code_elsewhere = c.strong == 0.0 && coded.iter().any(|&e| e != entry);
+        // But a fully matched question that names the coded entry as related is the more
+        // specific explanation ("error 12 while debugging locally on iOS").
+        let entries = self.knowledge.entries();
+        let related = |other: u32| {
+            let o = &entries[other as usize];
+            e.see_also.contains(&o.id) || o.see_also.contains(&e.id)
+        };
+        let others: Vec<u32> = coded.iter().copied().filter(|&o| o != entry).collect();
+        let code_adjust = if c.strong > 0.0 || others.is_empty() {
+            0.0
+        } else if hit == groups && others.iter().any(|&o| related(o)) {
+            0.1
+        } else {
+            -0.1
+        };
         let keyword_score = if keyword_score > 0.0 {
-            keyword_score + platform_adjust - if code_elsewhere { 0.1 } else { 0.0 }
+            keyword_score + platform_adjust + code_adjust
         } else {
             0.0
         };
@@ -568,7 +691,8 @@ impl Matcher {
         let raw = score;
         let score = score.min(1.0);
         c.evidence.sort_by(|a, b| b.0.total_cmp(&a.0));
-        c.evidence.dedup_by(|a, b| a.1.kind == b.1.kind && a.1.start == b.1.start);
+        c.evidence
+            .dedup_by(|a, b| a.1.kind == b.1.kind && a.1.start == b.1.start);
         c.evidence.truncate(5);
         Some((
             raw,
@@ -588,7 +712,10 @@ impl Matcher {
                 let got = self.find(&ex.text, Mode::Auto);
                 let message = match got.first() {
                     Some(m) if m.id == e.id => continue,
-                    Some(m) => format!("example matches `{}` ({:.2}) before `{}`", m.id, m.score, e.id),
+                    Some(m) => format!(
+                        "example matches `{}` ({:.2}) before `{}`",
+                        m.id, m.score, e.id
+                    ),
                     None => {
                         let best = self.find(&ex.text, Mode::Lookup);
                         match best.first() {
@@ -632,7 +759,9 @@ fn object_field_code(objects: &[FailObject], f: &FoundCode) -> bool {
     objects.iter().any(|o| {
         o.span.start <= f.span.start
             && f.span.end <= o.span.end
-            && o.fields.iter().any(|field| field.span.start <= f.span.start + 1 && f.span.start < field.span.end)
+            && o.fields
+                .iter()
+                .any(|field| field.span.start <= f.span.start + 1 && f.span.start < field.span.end)
     })
 }
 
@@ -645,11 +774,15 @@ fn object_codes(o: &FailObject, out: &mut Vec<FoundCode>) {
         let code = match field.key {
             FieldKey::Error if (0..100).contains(&n) => Code::AlipayError(n as u32),
             FieldKey::Errno if (0..=u32::MAX as i64).contains(&n) => Code::Errno(n as u32),
-            FieldKey::Status | FieldKey::StatusCode if (100..=999).contains(&n) => Code::Http(n as u16),
+            FieldKey::Status | FieldKey::StatusCode if (100..=999).contains(&n) => {
+                Code::Http(n as u16)
+            }
             FieldKey::ErrCode if n < 0 && n > -1000 => Code::Net(n as i32),
             _ => continue,
         };
-        if !out.iter().any(|c| c.code == code && c.span.start < field.span.end && field.span.start < c.span.end) {
+        if !out.iter().any(|c| {
+            c.code == code && c.span.start < field.span.end && field.span.start < c.span.end
+        }) {
             out.push(FoundCode {
                 code,
                 form: CodeForm::FailObject,
@@ -660,32 +793,37 @@ fn object_codes(o: &FailObject, out: &mut Vec<FoundCode>) {
 }
 
 /// How much a code counts, given how it was written and what surrounds it.
+/// Where a code was found, as far as its weight is concerned.
+#[derive(Debug, Clone, Copy)]
+struct Placement {
+    /// Inside a pasted fail object.
+    in_object: bool,
+    /// In an object that also carries an Alipay `error` field.
+    beside_error_field: bool,
+    /// The entry's own question words are in the message too ("error 12 … server takes
+    /// 40 s"), which corroborates a loosely written code.
+    corroborated: bool,
+}
+
 fn code_weight(
     code: Code,
     form: CodeForm,
     platform: Platform,
-    objects: &[FailObject],
-    f: &FoundCode,
+    place: Placement,
     s: &Signals,
-    in_object: &dyn Fn(&Range<usize>) -> bool,
-    corroborated: bool,
 ) -> f32 {
-    let object = in_object(&f.span);
     match form {
         CodeForm::FailObject => {
-            // In an object that also has an `error` code, the HTTP status is secondary.
-            let has_error = objects
-                .iter()
-                .any(|o| o.span.start <= f.span.start && f.span.end <= o.span.end && o.number(FieldKey::Error).is_some());
             match code {
-                Code::Http(_) if has_error => 0.8,
+                // In an object that also has an `error` code, the HTTP status is secondary.
+                Code::Http(_) if place.beside_error_field => 0.8,
                 // errno 600001 only says "the network stack failed"; errMsg says how.
                 Code::Errno(_) => 0.85,
                 _ => 1.0,
             }
         }
         CodeForm::Explicit => {
-            if platform == Platform::Http && !object {
+            if platform == Platform::Http && !place.in_object {
                 0.55 + s.context_bonus(false)
             } else {
                 match code {
@@ -700,7 +838,9 @@ fn code_weight(
                 Code::AlipayError(n) if n >= 10 => 0.6,
                 _ => 0.55,
             };
-            base + s.context_bonus(object).max(if corroborated { 0.15 } else { 0.0 })
+            base + s
+                .context_bonus(place.in_object)
+                .max(if place.corroborated { 0.15 } else { 0.0 })
         }
         CodeForm::Bare => 0.6,
     }
@@ -712,7 +852,8 @@ fn addressed_to_someone(text: &str) -> bool {
     if t.starts_with("@everyone") || t.starts_with("@here") {
         return false;
     }
-    t.starts_with("<@") && !t.starts_with("<@&") || t.starts_with('@') && t[1..].starts_with(|c: char| c.is_alphanumeric())
+    t.starts_with("<@") && !t.starts_with("<@&")
+        || t.starts_with('@') && t[1..].starts_with(|c: char| c.is_alphanumeric())
 }
 
 /// `text` cut to at most `max` bytes on a character boundary.

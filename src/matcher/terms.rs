@@ -74,7 +74,10 @@ impl TermIndexBuilder {
                 exact_words.insert(text.clone().into_boxed_str());
                 if text.len() >= FUZZY_MIN && !self.terms[id].prefix {
                     let id = id as TermId;
-                    fuzzy.entry(text.clone().into_boxed_str()).or_default().push(id);
+                    fuzzy
+                        .entry(text.clone().into_boxed_str())
+                        .or_default()
+                        .push(id);
                     for_each_deletion(text, |d| {
                         let list = fuzzy.entry(d.into()).or_default();
                         if !list.contains(&id) {
@@ -153,7 +156,6 @@ pub enum HitKind {
 
 impl TermIndex {
     /// The folded text of a term.
-    #[cfg(test)]
     pub fn text(&self, id: TermId) -> &str {
         &self.texts[id as usize]
     }
@@ -193,14 +195,18 @@ impl TermIndex {
                 i += 1;
             }
             // Only whole words: skip tokens glued to digits or underscores.
-            if (start > 0 && is_word_byte(bytes[start - 1])) || (i < bytes.len() && is_word_byte(bytes[i])) {
+            if (start > 0 && is_word_byte(bytes[start - 1]))
+                || (i < bytes.len() && is_word_byte(bytes[i]))
+            {
                 continue;
             }
             let word = &folded[start..i];
             if word.len() < FUZZY_MIN || word.len() > FUZZY_MAX || self.exact_words.contains(word) {
                 continue;
             }
-            let plural_base = word.strip_suffix('s').filter(|b| self.exact_words.contains(*b));
+            let plural_base = word
+                .strip_suffix('s')
+                .filter(|b| self.exact_words.contains(*b));
             if plural_base.is_some() {
                 continue;
             }
@@ -259,7 +265,10 @@ mod tests {
     #[test]
     fn tolerates_one_typo_in_long_words() {
         let ix = index(&["referer", "certificate", "cookie", "setting", "abort"]);
-        assert_eq!(hits(&ix, "refferer"), vec![("referer".into(), HitKind::Typo)]);
+        assert_eq!(
+            hits(&ix, "refferer"),
+            vec![("referer".into(), HitKind::Typo)]
+        );
         assert_eq!(hits(&ix, "certifcate")[0].1, HitKind::Typo);
         assert_eq!(hits(&ix, "cookei")[0].0, "cookie");
         assert!(hits(&ix, "reference").is_empty());

@@ -79,7 +79,10 @@ pub struct Recorded {
 impl Recorded {
     /// A `POST /channels/{c}/messages` that the fake accepted.
     pub fn is_message_post(&self) -> bool {
-        self.method == "POST" && self.path.ends_with("/messages") && self.path.contains("/channels/") && self.status == 200
+        self.method == "POST"
+            && self.path.ends_with("/messages")
+            && self.path.contains("/channels/")
+            && self.status == 200
     }
 
     /// The id of the message the fake created or edited.
@@ -144,7 +147,10 @@ pub struct FakeDiscord {
 
 /// Reads a fixture and fills its placeholders.
 pub fn fixture(name: &str, fill: &[(&str, Value)]) -> Value {
-    let path = format!("{}/tests/fixtures/discord/{name}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/tests/fixtures/discord/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     let mut v: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"));
     fill_placeholders(&mut v, fill);
@@ -187,12 +193,18 @@ pub fn sf(id: u64) -> Value {
 
 /// A MESSAGE_CREATE `d` in the auto-reply channel by alice; change fields with [`with`].
 pub fn message(id: u64, content: &str) -> Value {
-    fixture("message_create.json", &[("ID", sf(id)), ("CONTENT", json!(content))])
+    fixture(
+        "message_create.json",
+        &[("ID", sf(id)), ("CONTENT", json!(content))],
+    )
 }
 
 /// A DM from alice.
 pub fn dm(id: u64, content: &str) -> Value {
-    fixture("message_create_dm.json", &[("ID", sf(id)), ("CONTENT", json!(content))])
+    fixture(
+        "message_create_dm.json",
+        &[("ID", sf(id)), ("CONTENT", json!(content))],
+    )
 }
 
 /// `v` with top-level fields replaced.
@@ -242,21 +254,29 @@ fn check_limits(body: &Value) -> Result<(), String> {
         ];
         for (what, n, max) in checks {
             if n > max {
-                return Err(format!("embeds.{i}.{what}: Must be {max} or fewer in length."));
+                return Err(format!(
+                    "embeds.{i}.{what}: Must be {max} or fewer in length."
+                ));
             }
         }
         let mut total = chars(&e["title"]) + chars(&e["description"]) + chars(&e["footer"]["text"]);
         for (j, f) in fields.iter().enumerate() {
             if chars(&f["name"]) > 256 || chars(&f["name"]) == 0 {
-                return Err(format!("embeds.{i}.fields.{j}.name: Must be between 1 and 256 in length."));
+                return Err(format!(
+                    "embeds.{i}.fields.{j}.name: Must be between 1 and 256 in length."
+                ));
             }
             if chars(&f["value"]) > 1024 || chars(&f["value"]) == 0 {
-                return Err(format!("embeds.{i}.fields.{j}.value: Must be between 1 and 1024 in length."));
+                return Err(format!(
+                    "embeds.{i}.fields.{j}.value: Must be between 1 and 1024 in length."
+                ));
             }
             total += chars(&f["name"]) + chars(&f["value"]);
         }
         if total > 6000 {
-            return Err(format!("embeds.{i}: Embed size exceeds maximum size of 6000"));
+            return Err(format!(
+                "embeds.{i}: Embed size exceeds maximum size of 6000"
+            ));
         }
     }
     Ok(())
@@ -265,7 +285,9 @@ fn check_limits(body: &Value) -> Result<(), String> {
 impl FakeDiscord {
     /// Starts on 127.0.0.1 with a free port.
     pub async fn start() -> FakeDiscord {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind 127.0.0.1:0");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind 127.0.0.1:0");
         let addr = listener.local_addr().expect("local addr");
         let inner = Arc::new(Inner {
             addr,
@@ -320,11 +342,19 @@ impl FakeDiscord {
 
     /// Accepted message posts (replies) so far.
     pub fn message_posts(&self) -> Vec<Recorded> {
-        self.requests().into_iter().filter(Recorded::is_message_post).collect()
+        self.requests()
+            .into_iter()
+            .filter(Recorded::is_message_post)
+            .collect()
     }
 
     /// Waits until a request satisfies `pred`, or panics after `within`.
-    pub async fn wait_for(&self, what: &str, within: Duration, pred: impl Fn(&Recorded) -> bool) -> Recorded {
+    pub async fn wait_for(
+        &self,
+        what: &str,
+        within: Duration,
+        pred: impl Fn(&Recorded) -> bool,
+    ) -> Recorded {
         let deadline = tokio::time::Instant::now() + within;
         loop {
             let notified = self.inner.notify.notified();
@@ -337,16 +367,21 @@ impl FakeDiscord {
                     .iter()
                     .map(|r| format!("{} {} -> {}", r.method, r.path, r.status))
                     .collect();
-                panic!("timed out after {within:?} waiting for {what}; requests so far:\n{}", seen.join("\n"));
+                panic!(
+                    "timed out after {within:?} waiting for {what}; requests so far:\n{}",
+                    seen.join("\n")
+                );
             }
         }
     }
 
     /// Waits for the accepted reply to message `trigger`.
     pub async fn reply_to(&self, trigger: u64) -> Recorded {
-        self.wait_for(&format!("a reply to {trigger}"), Duration::from_secs(5), |r| {
-            r.is_message_post() && r.reply_to() == Some(trigger)
-        })
+        self.wait_for(
+            &format!("a reply to {trigger}"),
+            Duration::from_secs(5),
+            |r| r.is_message_post() && r.reply_to() == Some(trigger),
+        )
         .await
     }
 
@@ -377,9 +412,9 @@ impl FakeDiscord {
 
     fn take_failure(&self, method: &Method, path: &str) -> Option<u16> {
         let mut failures = self.inner.failures.lock().unwrap();
-        let f = failures
-            .iter_mut()
-            .find(|f| f.remaining > 0 && f.method == method.as_str() && path.contains(&f.path_contains))?;
+        let f = failures.iter_mut().find(|f| {
+            f.remaining > 0 && f.method == method.as_str() && path.contains(&f.path_contains)
+        })?;
         f.remaining -= 1;
         Some(f.status)
     }
@@ -438,7 +473,10 @@ impl FakeDiscord {
     /// A message the fake returns for a post to `channel`.
     fn created_message(&self, channel: &str, body: &Value) -> Value {
         let id = self.next_id();
-        let mut m = fixture("message_create.json", &[("ID", sf(id)), ("CONTENT", body["content"].clone())]);
+        let mut m = fixture(
+            "message_create.json",
+            &[("ID", sf(id)), ("CONTENT", body["content"].clone())],
+        );
         if m["content"].is_null() {
             m["content"] = json!("");
         }
@@ -464,7 +502,13 @@ impl FakeDiscord {
     }
 }
 
-async fn rest(State(fake): State<FakeDiscord>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+async fn rest(
+    State(fake): State<FakeDiscord>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let path = uri.path().to_string();
     let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     let out = route(&fake, &method, &path, &headers, &body);
@@ -481,7 +525,13 @@ async fn rest(State(fake): State<FakeDiscord>, method: Method, uri: Uri, headers
     response
 }
 
-fn route(fake: &FakeDiscord, method: &Method, path: &str, headers: &HeaderMap, body: &Value) -> Out {
+fn route(
+    fake: &FakeDiscord,
+    method: &Method,
+    path: &str,
+    headers: &HeaderMap,
+    body: &Value,
+) -> Out {
     let Some(rest) = path.strip_prefix("/api/v10") else {
         return discord_error(404, 0, "404: Not Found");
     };
@@ -491,7 +541,10 @@ fn route(fake: &FakeDiscord, method: &Method, path: &str, headers: &HeaderMap, b
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v == format!("Bot {TOKEN}"));
     // Interaction callbacks and webhooks authenticate with the interaction token instead.
-    let needs_auth = !matches!(seg.first(), Some(&"gateway") | Some(&"interactions") | Some(&"webhooks"));
+    let needs_auth = !matches!(
+        seg.first(),
+        Some(&"gateway") | Some(&"interactions") | Some(&"webhooks")
+    );
     if needs_auth && !authorized {
         return discord_error(401, 0, "401: Unauthorized");
     }
@@ -530,7 +583,9 @@ fn route(fake: &FakeDiscord, method: &Method, path: &str, headers: &HeaderMap, b
         })),
         ("GET", ["users", "@me"]) => ok(fixture("user_me.json", &[])),
         ("PUT", ["applications", app, "commands"]) => ok(commands(body, app, None)),
-        ("PUT", ["applications", app, "guilds", guild, "commands"]) => ok(commands(body, app, Some(guild))),
+        ("PUT", ["applications", app, "guilds", guild, "commands"]) => {
+            ok(commands(body, app, Some(guild)))
+        }
         ("GET", ["channels", id]) => {
             if *id == ids::THREAD_UNCACHED.to_string() {
                 ok(fixture("channel_thread.json", &[]))
@@ -559,7 +614,11 @@ fn route(fake: &FakeDiscord, method: &Method, path: &str, headers: &HeaderMap, b
             }
             let m = fake.created_message(channel, body);
             if let Some(nonce) = nonce {
-                fake.inner.nonces.lock().unwrap().insert((channel.to_string(), nonce), m.clone());
+                fake.inner
+                    .nonces
+                    .lock()
+                    .unwrap()
+                    .insert((channel.to_string(), nonce), m.clone());
             }
             ok(m)
         }
@@ -623,7 +682,11 @@ async fn session(fake: FakeDiscord, mut socket: WebSocket) {
         gw.connections
     };
     let hello = json!({"op": 10, "s": null, "t": null, "d": {"heartbeat_interval": 41250, "_trace": ["[\"gateway-prd-fake\",{\"micros\":0.0}]"]}});
-    if socket.send(WsMessage::Text(hello.to_string().into())).await.is_err() {
+    if socket
+        .send(WsMessage::Text(hello.to_string().into()))
+        .await
+        .is_err()
+    {
         return;
     }
     loop {
@@ -671,11 +734,19 @@ async fn session(fake: FakeDiscord, mut socket: WebSocket) {
 }
 
 /// Reacts to one client frame; returns frames to send on this connection, in order.
-fn on_client_frame(fake: &FakeDiscord, conn: u64, tx: &mpsc::UnboundedSender<WsCmd>, frame: &Value) -> Vec<WsCmd> {
-    let mut gw = fake.inner.gateway.lock().unwrap();
+fn on_client_frame(
+    fake: &FakeDiscord,
+    conn: u64,
+    tx: &mpsc::UnboundedSender<WsCmd>,
+    frame: &Value,
+) -> Vec<WsCmd> {
+    let mut guard = fake.inner.gateway.lock().unwrap();
+    let gw = &mut *guard;
     match frame["op"].as_u64() {
         // Heartbeat → ACK.
-        Some(1) => vec![WsCmd::Frame(json!({"op": 11, "s": null, "t": null, "d": null}).to_string())],
+        Some(1) => vec![WsCmd::Frame(
+            json!({"op": 11, "s": null, "t": null, "d": null}).to_string(),
+        )],
         // IDENTIFY → READY + GUILD_CREATE (a new session).
         Some(2) => {
             gw.identifies += 1;
@@ -698,7 +769,10 @@ fn on_client_frame(fake: &FakeDiscord, conn: u64, tx: &mpsc::UnboundedSender<WsC
                 ],
             );
             let mut out = Vec::new();
-            for (t, d) in [("READY", ready), ("GUILD_CREATE", fixture("guild_create.json", &[]))] {
+            for (t, d) in [
+                ("READY", ready),
+                ("GUILD_CREATE", fixture("guild_create.json", &[])),
+            ] {
                 gw.seq += 1;
                 let f = json!({"op": 0, "s": gw.seq, "t": t, "d": d}).to_string();
                 gw.history.push((gw.seq, f.clone()));
@@ -720,9 +794,15 @@ fn on_client_frame(fake: &FakeDiscord, conn: u64, tx: &mpsc::UnboundedSender<WsC
                 .map(|(i, _)| i)
                 .collect();
             let start = already.len().saturating_sub(overlap);
-            let mut out: Vec<WsCmd> = gw.history[start..].iter().map(|(_, f)| WsCmd::Frame(f.clone())).collect();
+            let mut out: Vec<WsCmd> = gw.history[start..]
+                .iter()
+                .map(|(_, f)| WsCmd::Frame(f.clone()))
+                .collect();
             gw.seq += 1;
-            out.push(WsCmd::Frame(json!({"op": 0, "s": gw.seq, "t": "RESUMED", "d": {"_trace": ["fake"]}}).to_string()));
+            out.push(WsCmd::Frame(
+                json!({"op": 0, "s": gw.seq, "t": "RESUMED", "d": {"_trace": ["fake"]}})
+                    .to_string(),
+            ));
             out
         }
         _ => Vec::new(),

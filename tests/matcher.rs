@@ -134,6 +134,8 @@ fn ordinary_chat_stays_silent() {
         "14",
         "cookie?",
         "https://example.com/docs?page=14",
+        "我们小程序有 500 个用户了",
+        "mini program launch went well: 500 users signed up",
     ] {
         assert_eq!(auto(text), None, "{text}");
     }

@@ -15,7 +15,7 @@ use super::buttons::Action;
 use super::feedback::{Recorded, Vote};
 use super::policy::{MessageFacts, Route, Scope, Verdict};
 use super::rest;
-use super::tracker::Tracked;
+use super::tracker::{Settled, Tracked};
 use super::{BotError, Data};
 use crate::matcher::Mode;
 use crate::reply::Lang;
@@ -93,7 +93,7 @@ async fn on_message(ctx: &SerenityContext, data: &Data, msg: &Message) {
         return;
     };
     if !data.policy.first_delivery(facts.id) {
-        debug!(message = facts.id, "already seen; not answering twice");
+        debug!(trigger = facts.id, "already seen; not answering twice");
         return;
     }
     let text = match mode {
@@ -108,7 +108,7 @@ async fn on_message(ctx: &SerenityContext, data: &Data, msg: &Message) {
         lang,
         data.settings.lookup_confidence,
     ) else {
-        debug!(message = facts.id, "no confident answer; staying silent");
+        debug!(trigger = facts.id, "no confident answer; staying silent");
         return;
     };
     let scope = Scope {
@@ -123,35 +123,37 @@ async fn on_message(ctx: &SerenityContext, data: &Data, msg: &Message) {
     ) {
         Verdict::Reply => {}
         v @ (Verdict::Cooldown | Verdict::AnsweredInThread) => {
-            debug!(message = facts.id, entry = ?said.entry_id, verdict = ?v, "answered here recently");
+            debug!(trigger = facts.id, entry = ?said.entry_id, verdict = ?v, "answered here recently");
             if let Some(emoji) = &data.settings.cooldown_reaction {
                 if let Err(e) = rest::react(&ctx.http, msg.channel_id, msg.id, emoji).await {
-                    warn!(message = facts.id, "could not react: {e}");
+                    warn!(trigger = facts.id, "could not react: {e}");
                 }
             }
             return;
         }
         Verdict::UserLimited => {
             debug!(
-                message = facts.id,
+                trigger = facts.id,
                 user = facts.author,
                 "per-user limit reached"
             );
             return;
         }
     }
+    data.tracker.sending(facts.id);
     let reply = match rest::send_reply(ctx, msg, &said).await {
         Ok(r) => r,
         Err(e) => {
+            data.tracker.abandon(facts.id);
             warn!(
-                message = facts.id,
+                trigger = facts.id,
                 channel = facts.channel,
                 "could not send the reply: {e}"
             );
             return;
         }
     };
-    info!(message = facts.id, reply = %reply.id, entry = ?said.entry_id, ?mode, "answered");
+    info!(trigger = facts.id, reply = %reply.id, entry = ?said.entry_id, ?mode, "answered");
     let tracked = Tracked {
         channel: facts.channel,
         reply_id: reply.id.get(),
@@ -160,21 +162,30 @@ async fn on_message(ctx: &SerenityContext, data: &Data, msg: &Message) {
         mode,
         at: Instant::now(),
     };
-    if !data.tracker.insert(facts.id, tracked) {
-        info!(
-            message = facts.id,
-            "question deleted while answering; deleting the reply"
-        );
-        if let Err(e) = rest::delete(&ctx.http, msg.channel_id, reply.id).await {
-            warn!(reply = %reply.id, "could not delete the reply: {e}");
+    match data.tracker.insert(facts.id, tracked.clone()) {
+        Settled::Kept => {}
+        Settled::Deleted => {
+            info!(
+                trigger = facts.id,
+                "question deleted while answering; deleting the reply"
+            );
+            if let Err(e) = rest::delete(&ctx.http, msg.channel_id, reply.id).await {
+                warn!(reply = %reply.id, "could not delete the reply: {e}");
+            }
         }
+        Settled::Edited(text) => apply_edit(ctx, data, msg.id, &text, tracked).await,
     }
 }
 
 async fn on_edit(ctx: &SerenityContext, data: &Data, id: MessageId, content: &str) {
-    let Some(t) = data.tracker.get(id.get()) else {
-        return;
-    };
+    if let Some(t) = data.tracker.edited(id.get(), content) {
+        apply_edit(ctx, data, id, content, t).await;
+    }
+}
+
+/// Re-answers an edited question: same entry, nothing to do; another entry, the reply is
+/// edited; nothing any more, the reply is deleted. Only within the edit window.
+async fn apply_edit(ctx: &SerenityContext, data: &Data, id: MessageId, content: &str, t: Tracked) {
     if t.at.elapsed() > data.settings.edit_window {
         return;
     }
@@ -196,7 +207,7 @@ async fn on_edit(ctx: &SerenityContext, data: &Data, id: MessageId, content: &st
         Diagnosis::Say(said) => {
             match rest::edit_reply(&ctx.http, channel, reply, t.author, &said).await {
                 Ok(_) => {
-                    info!(message = %id, reply = t.reply_id, entry = ?said.entry_id, "question edited; reply updated");
+                    info!(trigger = %id, reply = t.reply_id, entry = ?said.entry_id, "question edited; reply updated");
                     if let Some(entry) = &said.entry_id {
                         let thread = data.channels.is_thread(t.channel);
                         data.policy.note_answered(
@@ -218,7 +229,7 @@ async fn on_edit(ctx: &SerenityContext, data: &Data, id: MessageId, content: &st
             data.tracker.trigger_deleted(id.get());
             match rest::delete(&ctx.http, channel, reply).await {
                 Ok(()) => {
-                    info!(message = %id, reply = t.reply_id, "question edited into something else; reply deleted")
+                    info!(trigger = %id, reply = t.reply_id, "question edited into something else; reply deleted")
                 }
                 Err(e) => warn!(reply = t.reply_id, "could not delete the reply: {e}"),
             }
@@ -238,7 +249,7 @@ async fn on_delete(ctx: &SerenityContext, data: &Data, id: MessageId) {
     )
     .await
     {
-        Ok(()) => info!(message = %id, reply = t.reply_id, "question deleted; reply deleted"),
+        Ok(()) => info!(trigger = %id, reply = t.reply_id, "question deleted; reply deleted"),
         Err(e) => warn!(reply = t.reply_id, "could not delete the reply: {e}"),
     }
 }

@@ -72,12 +72,12 @@ pub enum BotError {
     #[error("Discord rejected the gateway intents (close code 4013): this build asks for an intent Discord does not know")]
     InvalidIntents,
     /// Discord could not be reached at all.
-    #[error("cannot reach Discord's API at {api}: {source}")]
+    #[error("cannot reach Discord's API at {api}: {reason}")]
     Unreachable {
         /// The API base in use.
         api: String,
-        /// Why.
-        source: serenity::Error,
+        /// Why, with the underlying causes.
+        reason: String,
     },
     /// Any other Discord or serenity error.
     #[error("Discord error: {0}")]
@@ -210,7 +210,10 @@ impl Bot {
                 return Err(BotError::InvalidToken)
             }
             Err(e @ serenity::Error::Http(serenity::HttpError::Request(_))) => {
-                return Err(BotError::Unreachable { api, source: e })
+                return Err(BotError::Unreachable {
+                    api,
+                    reason: causes(&e),
+                })
             }
             Err(e) => return Err(BotError::Discord(e)),
         }
@@ -223,7 +226,6 @@ impl Bot {
                 event_handler: |framework, event| Box::pin(events::handle(framework, event)),
                 on_error: |error| Box::pin(on_error(error)),
                 allowed_mentions: Some(rest::no_mentions()),
-                initialize_owners: false,
                 prefix_options: poise::PrefixFrameworkOptions {
                     prefix: None,
                     mention_as_prefix: false,
@@ -231,6 +233,7 @@ impl Bot {
                 },
                 ..Default::default()
             })
+            .initialize_owners(false)
             .setup(move |ctx, _ready, framework| {
                 Box::pin(async move {
                     let commands = &framework.options().commands;
@@ -368,7 +371,20 @@ pub fn run_command(args: RunArgs, knowledge_dir: Option<&Path>) -> Result<ExitCo
 }
 
 fn fail(e: &BotError) -> ExitCode {
-    tracing::error!("{e}");
     eprintln!("reqdoctor: {e}");
     ExitCode::from(2)
+}
+
+/// An error and its sources, innermost last, without repeats.
+fn causes(e: &dyn std::error::Error) -> String {
+    let mut parts = vec![e.to_string()];
+    let mut source = e.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        source = s.source();
+    }
+    parts.join(": ")
 }

@@ -74,7 +74,7 @@ where
                     what,
                     attempt,
                     wait_ms = wait.as_millis() as u64,
-                    "Discord said: {e}; retrying"
+                    "{what} failed: {e}; retrying"
                 );
                 tokio::time::sleep(wait).await;
                 wait *= 2;

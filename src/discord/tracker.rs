@@ -1,7 +1,11 @@
 //! Which reply answered which message, so deleting or editing the question can delete or
 //! update the answer. Bounded: the oldest pairs are forgotten first.
+//!
+//! A question can be deleted or edited while its reply is still being sent. Such questions
+//! are "in flight": a deletion or edit that arrives then is kept and handed back when the
+//! reply is recorded, so it is applied to the reply as soon as the reply exists.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 use std::time::Instant;
 
@@ -27,13 +31,29 @@ pub struct Tracked {
     pub at: Instant,
 }
 
+/// What happened to a question while its reply was being sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Settled {
+    /// Nothing: the reply stands.
+    Kept,
+    /// The question was deleted: delete the reply.
+    Deleted,
+    /// The question was edited to this text: re-check the reply.
+    Edited(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum InFlight {
+    Sending,
+    Deleted,
+    Edited(String),
+}
+
 #[derive(Debug, Default)]
 struct Inner {
     by_trigger: HashMap<u64, Tracked>,
     order: VecDeque<u64>,
-    /// Triggers deleted before their reply was recorded (reply still in flight).
-    deleted: HashSet<u64>,
-    deleted_order: VecDeque<u64>,
+    in_flight: HashMap<u64, InFlight>,
 }
 
 /// Bounded map trigger message id → reply.
@@ -47,27 +67,54 @@ impl ReplyTracker {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Remembers a reply. Returns false when the trigger was deleted while the reply was
-    /// being sent: then the caller deletes the reply instead.
-    pub fn insert(&self, trigger: u64, t: Tracked) -> bool {
+    /// A reply to `trigger` is about to be sent.
+    pub fn sending(&self, trigger: u64) {
         let mut g = self.lock();
-        if g.deleted.remove(&trigger) {
-            return false;
+        if g.in_flight.len() >= TRACKER_CAPACITY {
+            // Only stuck sends can pile up this far; forget them.
+            g.in_flight.clear();
         }
-        if g.by_trigger.insert(trigger, t).is_none() {
-            g.order.push_back(trigger);
-        }
-        while g.order.len() > TRACKER_CAPACITY {
-            if let Some(old) = g.order.pop_front() {
-                g.by_trigger.remove(&old);
+        g.in_flight.insert(trigger, InFlight::Sending);
+    }
+
+    /// The reply to `trigger` could not be sent.
+    pub fn abandon(&self, trigger: u64) {
+        self.lock().in_flight.remove(&trigger);
+    }
+
+    /// Remembers a sent reply and says what happened to the question meanwhile.
+    pub fn insert(&self, trigger: u64, t: Tracked) -> Settled {
+        let mut g = self.lock();
+        match g.in_flight.remove(&trigger) {
+            Some(InFlight::Deleted) => return Settled::Deleted,
+            Some(InFlight::Edited(text)) => {
+                g.remember(trigger, t);
+                return Settled::Edited(text);
             }
+            Some(InFlight::Sending) | None => {}
         }
-        true
+        g.remember(trigger, t);
+        Settled::Kept
     }
 
     /// The reply to `trigger`.
     pub fn get(&self, trigger: u64) -> Option<Tracked> {
         self.lock().by_trigger.get(&trigger).cloned()
+    }
+
+    /// The question was edited: its reply when there is one; while the reply is in flight
+    /// the new text is kept for [`ReplyTracker::insert`] and None returned.
+    pub fn edited(&self, trigger: u64, text: &str) -> Option<Tracked> {
+        let mut g = self.lock();
+        if let Some(t) = g.by_trigger.get(&trigger) {
+            return Some(t.clone());
+        }
+        if let Some(state @ (InFlight::Sending | InFlight::Edited(_))) =
+            g.in_flight.get_mut(&trigger)
+        {
+            *state = InFlight::Edited(text.to_string());
+        }
+        None
     }
 
     /// Replaces what is known about the reply to `trigger` (after an edit).
@@ -77,27 +124,20 @@ impl ReplyTracker {
         }
     }
 
-    /// The trigger was deleted: forget and return its reply. When there is none yet, the
-    /// deletion is remembered so a reply still in flight is removed once sent.
+    /// The question was deleted: forget and return its reply. While the reply is in flight,
+    /// the deletion is kept for [`ReplyTracker::insert`].
     pub fn trigger_deleted(&self, trigger: u64) -> Option<Tracked> {
         let mut g = self.lock();
-        match g.by_trigger.remove(&trigger) {
-            Some(t) => Some(t),
-            None => {
-                if g.deleted.insert(trigger) {
-                    g.deleted_order.push_back(trigger);
-                    while g.deleted_order.len() > TRACKER_CAPACITY {
-                        if let Some(old) = g.deleted_order.pop_front() {
-                            g.deleted.remove(&old);
-                        }
-                    }
-                }
-                None
-            }
+        if let Some(t) = g.by_trigger.remove(&trigger) {
+            return Some(t);
         }
+        if let Some(state) = g.in_flight.get_mut(&trigger) {
+            *state = InFlight::Deleted;
+        }
+        None
     }
 
-    /// Forgets the pair whose reply is `reply_id` (the reply was deleted by a button).
+    /// Forgets the pair whose reply is `reply_id` (the reply itself was deleted).
     pub fn reply_deleted(&self, reply_id: u64) {
         let mut g = self.lock();
         g.by_trigger.retain(|_, t| t.reply_id != reply_id);
@@ -111,6 +151,27 @@ impl ReplyTracker {
     /// Whether nothing is remembered.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+}
+
+impl Inner {
+    fn remember(&mut self, trigger: u64, t: Tracked) {
+        if self.by_trigger.insert(trigger, t).is_none() {
+            self.order.push_back(trigger);
+        }
+        while self.by_trigger.len() > TRACKER_CAPACITY {
+            match self.order.pop_front() {
+                Some(old) => {
+                    self.by_trigger.remove(&old);
+                }
+                None => break,
+            }
+        }
+        // `order` may hold ids already removed by a deletion; keep it from growing.
+        if self.order.len() > 2 * TRACKER_CAPACITY {
+            let live = &self.by_trigger;
+            self.order.retain(|id| live.contains_key(id));
+        }
     }
 }
 
@@ -132,18 +193,41 @@ mod tests {
     #[test]
     fn insert_get_delete() {
         let tr = ReplyTracker::default();
-        assert!(tr.insert(10, t(11)));
+        tr.sending(10);
+        assert_eq!(tr.insert(10, t(11)), Settled::Kept);
         assert_eq!(tr.get(10).unwrap().reply_id, 11);
         assert_eq!(tr.trigger_deleted(10).unwrap().reply_id, 11);
         assert!(tr.get(10).is_none());
     }
 
     #[test]
-    fn deletion_before_reply_is_remembered() {
+    fn deletion_while_sending_is_handed_back() {
         let tr = ReplyTracker::default();
+        tr.sending(20);
         assert!(tr.trigger_deleted(20).is_none());
-        assert!(!tr.insert(20, t(21)), "the reply must be deleted");
+        assert_eq!(tr.insert(20, t(21)), Settled::Deleted);
         assert!(tr.get(20).is_none());
+    }
+
+    #[test]
+    fn edit_while_sending_is_handed_back() {
+        let tr = ReplyTracker::default();
+        tr.sending(30);
+        assert!(tr.edited(30, "first").is_none());
+        assert!(tr.edited(30, "second").is_none());
+        assert_eq!(tr.insert(30, t(31)), Settled::Edited("second".into()));
+        assert_eq!(tr.edited(30, "third").unwrap().reply_id, 31);
+    }
+
+    #[test]
+    fn unrelated_deletions_and_edits_are_not_remembered() {
+        let tr = ReplyTracker::default();
+        assert!(tr.trigger_deleted(40).is_none());
+        assert!(tr.edited(40, "x").is_none());
+        assert_eq!(tr.insert(40, t(41)), Settled::Kept);
+        tr.sending(50);
+        tr.abandon(50);
+        assert_eq!(tr.insert(50, t(51)), Settled::Kept);
     }
 
     #[test]

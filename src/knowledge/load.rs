@@ -81,6 +81,8 @@ struct RawEntry {
     #[serde(default)]
     codes: Vec<Spanned<String>>,
     #[serde(default)]
+    related_codes: Vec<Spanned<String>>,
+    #[serde(default)]
     phrases: Vec<Spanned<String>>,
     #[serde(default)]
     patterns: Vec<Spanned<String>>,
@@ -323,6 +325,7 @@ fn placeholder(index: usize, at: Loc) -> LoadedEntry {
             links: vec![],
             see_also: vec![],
             codes: vec![],
+            related_codes: vec![],
             phrases: vec![],
             patterns: vec![],
             keywords: vec![],
@@ -457,6 +460,13 @@ fn parse_entry(
             Err(msg) => ctx.problem(c.span().start, format!("{field}.codes[{i}]"), msg),
         }
     }
+    let mut related_codes = Vec::new();
+    for (i, c) in raw.related_codes.iter().enumerate() {
+        match c.get_ref().trim().parse::<Code>() {
+            Ok(code) => related_codes.push(code),
+            Err(msg) => ctx.problem(c.span().start, format!("{field}.related_codes[{i}]"), msg),
+        }
+    }
     let mut table = Vec::new();
     let mut row_at = Vec::new();
     for (i, r) in raw.table.into_iter().enumerate() {
@@ -525,6 +535,7 @@ fn parse_entry(
             links,
             see_also,
             codes,
+            related_codes,
             phrases,
             patterns,
             keywords: Vec::new(),

@@ -180,6 +180,9 @@ pub struct Entry {
     pub see_also: Vec<String>,
     /// Codes this entry answers.
     pub codes: Vec<Code>,
+    /// Codes owned by other entries that this question is often asked with ("error 12 while
+    /// debugging locally on iOS"): when its keywords match fully, this entry outranks theirs.
+    pub related_codes: Vec<Code>,
     /// Literal strings that identify this entry.
     pub phrases: Vec<String>,
     /// Regular expressions that identify this entry.

@@ -83,7 +83,7 @@ impl CodeScanner {
             r"(?:(?P<a>-[0-9]{1,3})\s?:\s?net::|cronet_error_code\s?:\s?(?P<b>-[0-9]{1,3})|(?-u:\b)errcode\s?:\s?(?P<c>-[0-9]{1,3}))",
         )
         .expect("static regex");
-        let bare = Regex::new(r"(?:^|[^0-9a-z_.:-])(?P<num>-?[0-9]{1,6})(?:$|[^0-9a-z_.:])")
+        let bare = Regex::new(r"(?:^|[^0-9a-z_.:#$¥￥+/-])(?P<num>-?[0-9]{1,6})(?:$|[^0-9a-z_.:%])")
             .expect("static regex");
         CodeScanner {
             keyed,
@@ -206,8 +206,15 @@ impl CodeScanner {
                 break;
             };
             let m = caps.name("num").expect("num");
-            if let Ok(n) = m.as_str().parse::<i64>() {
-                out.push((n, m.range()));
+            // A number followed by a word or a count is a quantity, not a code
+            // ("500 users", "500 个用户").
+            let followed_by_word = text[m.end()..]
+                .strip_prefix(' ')
+                .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_alphabetic()));
+            if stands_alone(text, m.end()) && !followed_by_word {
+                if let Ok(n) = m.as_str().parse::<i64>() {
+                    out.push((n, m.range()));
+                }
             }
             at = m.end();
         }

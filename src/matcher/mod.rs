@@ -424,7 +424,7 @@ impl Matcher {
 
         // Codes in free text and in fail objects.
         let mut found = Vec::new();
-        let mut coded: Vec<u32> = Vec::new();
+        let mut coded: Vec<(u32, Code, Range<usize>)> = Vec::new();
         self.codes.scan(
             &folded.text,
             |name| self.net_names.get(name).copied(),
@@ -454,14 +454,13 @@ impl Matcher {
                         && f.span.end <= o.span.end
                         && o.number(FieldKey::Error).is_some()
                 }),
-                corroborated: c.keyword_groups != 0,
+                corroborated: {
+                    let r = folded.original_range(f.span.clone());
+                    c.keyword_terms.iter().any(|(t, _)| t.end <= r.start || r.end <= t.start)
+                },
             };
             let weight = code_weight(f.code, form, platform, place, &signals);
-            // HTTP statuses are often context in a conceptual question ("500 goes to
-            // success?"); only platform error codes pin the answer down.
-            if platform != Platform::Http {
-                coded.push(entry);
-            }
+            coded.push((entry, f.code, folded.original_range(f.span.clone())));
             c.add_strong(
                 weight,
                 evidence(EvidenceKind::Code { code: f.code, form }, &f.span),
@@ -584,7 +583,7 @@ impl Matcher {
         mut c: Candidate,
         s: &Signals,
         mode: Mode,
-        coded: &[u32],
+        coded: &[(u32, Code, Range<usize>)],
     ) -> Option<(f32, Match)> {
         let e = &self.knowledge.entries()[entry as usize];
         let groups = usize::from(self.groups[entry as usize]);
@@ -657,21 +656,28 @@ impl Matcher {
             0.0
         };
         // A code elsewhere in the message says which error it is; question words for
-        // another entry are then secondary.
-        // But a fully matched question that names the coded entry as related is the more
-        // specific explanation ("error 12 while debugging locally on iOS").
-        let entries = self.knowledge.entries();
-        let related = |other: u32| {
-            let o = &entries[other as usize];
-            e.see_also.contains(&o.id) || o.see_also.contains(&e.id)
-        };
-        let others: Vec<u32> = coded.iter().copied().filter(|&o| o != entry).collect();
-        let code_adjust = if c.strong > 0.0 || others.is_empty() {
+        // another entry are then secondary, unless the question is about that very code:
+        // its words include the code ("500 为什么走 success"), or it lists the code as
+        // related ("error 12 while debugging locally on iOS").
+        // (A keyword that covers the code's number, not just its `error` or `报错` key.)
+        let about_the_code = |r: &Range<usize>| c.keyword_terms.iter().any(|(t, _)| t.start < r.end && r.end <= t.end);
+        let mut related = false;
+        let mut unrelated = false;
+        for (_, code, r) in coded.iter().filter(|(o, _, _)| *o != entry) {
+            if about_the_code(r) || e.related_codes.contains(code) {
+                related = true;
+            } else {
+                unrelated = true;
+            }
+        }
+        let code_adjust = if c.strong > 0.0 {
             0.0
-        } else if hit == groups && others.iter().any(|&o| related(o)) {
+        } else if related && hit == groups {
             0.1
-        } else {
+        } else if unrelated {
             -0.1
+        } else {
+            0.0
         };
         let keyword_score = if keyword_score > 0.0 {
             keyword_score + platform_adjust + code_adjust
@@ -682,7 +688,8 @@ impl Matcher {
         if strong_score > 0.0 && groups > 0 && hit == groups {
             score += 0.05;
         }
-        if mode == Mode::Auto && (s.resolved || s.addressed_to_someone) && !s.question {
+        // Someone saying it is solved, or talking to another person, is not asking the bot.
+        if mode == Mode::Auto && (s.addressed_to_someone || s.resolved && !s.question) {
             score -= 0.3;
         }
         if score <= 0.0 {
@@ -824,7 +831,7 @@ fn code_weight(
         }
         CodeForm::Explicit => {
             if platform == Platform::Http && !place.in_object {
-                0.55 + s.context_bonus(false)
+                0.55 + s.context_bonus(false).max(if place.corroborated { 0.15 } else { 0.0 })
             } else {
                 match code {
                     Code::Errno(_) => 0.85,

@@ -14,7 +14,7 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
@@ -72,7 +72,7 @@ pub struct Recorded {
     pub status: u16,
     /// The JSON the fake answered (Null for 204).
     pub response: Value,
-    /// When it arrived.
+    /// When it arrived (before the fake did anything with it).
     pub at: Instant,
 }
 
@@ -323,14 +323,14 @@ impl FakeDiscord {
         self.inner.next_id.fetch_add(1, Ordering::SeqCst)
     }
 
-    fn record(&self, method: &Method, path: &str, body: Value, status: u16, response: Value) {
+    fn record(&self, method: &Method, path: &str, body: Value, status: u16, response: Value, at: Instant) {
         self.inner.requests.lock().unwrap().push(Recorded {
             method: method.to_string(),
             path: path.to_string(),
             body,
             status,
             response,
-            at: Instant::now(),
+            at,
         });
         self.inner.notify.notify_waiters();
     }
@@ -512,7 +512,7 @@ async fn rest(
     let path = uri.path().to_string();
     let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     let out = route(&fake, &method, &path, &headers, &body);
-    fake.record(&method, &path, body, out.status, out.body.clone());
+    fake.record(&method, &path, body, out.status, out.body.clone(), at);
     let status = StatusCode::from_u16(out.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut response = if out.body.is_null() {
         status.into_response()

@@ -1,0 +1,295 @@
+//! The built `reqdoctor run` binary as a separate process, driven the way an outside harness
+//! would: environment variables, a config file, the fake Discord, and signals.
+
+mod fake_discord;
+
+use std::io::Read;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use fake_discord::{ids::*, message, FakeDiscord, TOKEN};
+
+const ERROR_14: &str =
+    "my.request fails:\n```\n{error: 14, status: 13, errorMessage: \"JSON parse data error\"}\n```";
+
+fn knowledge_dir() -> String {
+    format!(
+        "{}/tests/fixtures/discord/knowledge",
+        env!("CARGO_MANIFEST_DIR")
+    )
+}
+
+/// A running `reqdoctor` with its stderr collected in the background.
+struct Process {
+    child: Child,
+    stderr: Arc<Mutex<String>>,
+}
+
+impl Process {
+    fn spawn(args: &[&str], env: &[(&str, &str)]) -> Process {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_reqdoctor"));
+        cmd.args(args)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("REQDOCTOR_KNOWLEDGE", knowledge_dir())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().expect("spawn reqdoctor");
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let mut pipe = child.stderr.take().unwrap();
+        let sink = stderr.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            while let Ok(n) = pipe.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock()
+                    .unwrap()
+                    .push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        });
+        Process { child, stderr }
+    }
+
+    fn signal(&self, name: &str) {
+        let status = Command::new("kill")
+            .args([format!("-{name}"), self.child.id().to_string()])
+            .status()
+            .expect("kill");
+        assert!(status.success());
+    }
+
+    /// Waits for the exit (polling, so the fake keeps running), or kills and panics.
+    async fn wait(&mut self, within: Duration) -> (ExitStatus, String) {
+        let deadline = Instant::now() + within;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                // Let the reader thread drain the pipe.
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                return (status, self.stderr.lock().unwrap().clone());
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!(
+                    "reqdoctor did not exit within {within:?}; stderr:\n{}",
+                    self.stderr.lock().unwrap()
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binary_answers_through_the_api_override_and_stops_on_sigterm() {
+    let fake = FakeDiscord::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("bot.toml");
+    std::fs::write(
+        &config,
+        format!("autoreply_channels = [\"{AUTO}\"]\ncooldown_secs = 60\n"),
+    )
+    .unwrap();
+    let api = fake.url();
+    let mut bot = Process::spawn(
+        &["run", "--config", config.to_str().unwrap()],
+        &[
+            ("DISCORD_TOKEN", TOKEN),
+            ("REQDOCTOR_DISCORD_API", &api),
+            ("RUST_LOG", "trace"),
+        ],
+    );
+    fake.wait_ready().await;
+    let startup: Vec<String> = fake
+        .requests()
+        .iter()
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    assert_eq!(
+        startup,
+        [
+            "GET /api/v10/users/@me".to_string(),
+            "GET /api/v10/gateway".to_string(),
+            format!("PUT /api/v10/applications/{BOT}/commands"),
+        ]
+    );
+    fake.send_message(message(1_900_000_000_000_000_001, ERROR_14));
+    let reply = fake.reply_to(1_900_000_000_000_000_001).await;
+    assert_eq!(
+        reply.body["embeds"][0]["footer"]["text"],
+        "alipay.error.14 · reqdoctor"
+    );
+    assert_eq!(
+        reply.body["allowed_mentions"],
+        serde_json::json!({"parse": [], "users": [], "roles": [], "replied_user": false})
+    );
+    bot.signal("TERM");
+    let (status, stderr) = bot.wait(Duration::from_secs(5)).await;
+    assert!(
+        status.success(),
+        "graceful exit on SIGTERM: {status:?}\n{stderr}"
+    );
+    assert!(stderr.contains("shutting down"), "{stderr}");
+    assert!(
+        !stderr.contains(TOKEN),
+        "the token must never be logged, even at trace level"
+    );
+    assert!(
+        !stderr.contains("fake.token-for-tests-only"),
+        "not even part of it"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_stops_the_binary_cleanly() {
+    let fake = FakeDiscord::start().await;
+    let api = fake.url();
+    let mut bot = Process::spawn(
+        &["run", "--guild", &GUILD.to_string()],
+        &[
+            ("DISCORD_TOKEN", TOKEN),
+            ("REQDOCTOR_DISCORD_API", &api),
+            ("REQDOCTOR_AUTOREPLY_CHANNELS", &AUTO.to_string()),
+        ],
+    );
+    fake.wait_ready().await;
+    assert_eq!(
+        fake.requests()
+            .iter()
+            .filter(|r| r.method == "PUT")
+            .map(|r| r.path.clone())
+            .collect::<Vec<_>>(),
+        [format!(
+            "/api/v10/applications/{BOT}/guilds/{GUILD}/commands"
+        )],
+        "--guild registers in one guild"
+    );
+    bot.signal("INT");
+    let (status, stderr) = bot.wait(Duration::from_secs(5)).await;
+    assert!(status.success(), "{status:?}\n{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_token_is_a_clear_401_error_without_the_token() {
+    let fake = FakeDiscord::start().await;
+    let api = fake.url();
+    let wrong = "MTEwMDAwMDAwMDAwMDAwMDAwMQ.wrong.secret-value-123";
+    let mut bot = Process::spawn(
+        &["run"],
+        &[
+            ("DISCORD_TOKEN", wrong),
+            ("REQDOCTOR_DISCORD_API", &api),
+            ("RUST_LOG", "debug"),
+        ],
+    );
+    let (status, stderr) = bot.wait(Duration::from_secs(5)).await;
+    assert_eq!(status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(
+            "reqdoctor: Discord rejected the bot token (401 Unauthorized): check DISCORD_TOKEN"
+        ),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("secret-value-123"), "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_message_content_intent_says_where_to_enable_it() {
+    let fake = FakeDiscord::start().await;
+    fake.close_on_identify(4014);
+    let api = fake.url();
+    let mut bot = Process::spawn(
+        &["run"],
+        &[("DISCORD_TOKEN", TOKEN), ("REQDOCTOR_DISCORD_API", &api)],
+    );
+    let (status, stderr) = bot.wait(Duration::from_secs(5)).await;
+    assert_eq!(status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("close code 4014"), "{stderr}");
+    assert!(
+        stderr.contains("Developer Portal → your application → Bot → Privileged Gateway Intents → Message Content Intent"),
+        "{stderr}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn configuration_errors_are_actionable() {
+    let (status, stderr) = Process::spawn(&["run"], &[])
+        .wait(Duration::from_secs(5))
+        .await;
+    assert_eq!(status.code(), Some(2));
+    assert!(stderr.contains("DISCORD_TOKEN is not set"), "{stderr}");
+
+    let (status, stderr) = Process::spawn(
+        &["run", "--config", "/nonexistent/reqdoctor.toml"],
+        &[("DISCORD_TOKEN", TOKEN)],
+    )
+    .wait(Duration::from_secs(5))
+    .await;
+    assert_eq!(status.code(), Some(2));
+    assert!(
+        stderr.contains("cannot read config file /nonexistent/reqdoctor.toml: "),
+        "{stderr}"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("bot.toml");
+    std::fs::write(&config, "autoreply_channel = [1]\n").unwrap();
+    let (status, stderr) = Process::spawn(
+        &["run", "--config", config.to_str().unwrap()],
+        &[("DISCORD_TOKEN", TOKEN)],
+    )
+    .wait(Duration::from_secs(5))
+    .await;
+    assert_eq!(status.code(), Some(2));
+    assert!(
+        stderr.contains("unknown field `autoreply_channel`"),
+        "{stderr}"
+    );
+
+    let (status, stderr) = Process::spawn(
+        &["run"],
+        &[
+            ("DISCORD_TOKEN", TOKEN),
+            ("REQDOCTOR_AUTOREPLY_CHANNELS", "help-channel"),
+        ],
+    )
+    .wait(Duration::from_secs(5))
+    .await;
+    assert_eq!(status.code(), Some(2));
+    assert!(
+        stderr.contains("REQDOCTOR_AUTOREPLY_CHANNELS: `help-channel` is not a Discord id"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains(TOKEN));
+
+    // Nothing listens there: retried, then one clear line.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let api = format!("http://{closed}");
+    let (status, stderr) = Process::spawn(
+        &["run"],
+        &[("DISCORD_TOKEN", TOKEN), ("REQDOCTOR_DISCORD_API", &api)],
+    )
+    .wait(Duration::from_secs(5))
+    .await;
+    assert_eq!(status.code(), Some(2));
+    assert!(
+        stderr.contains(&format!("reqdoctor: cannot reach Discord's API at {api}: ")),
+        "{stderr}"
+    );
+    assert!(stderr.contains("Connection refused"), "{stderr}");
+}

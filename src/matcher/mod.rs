@@ -454,10 +454,7 @@ impl Matcher {
                         && f.span.end <= o.span.end
                         && o.number(FieldKey::Error).is_some()
                 }),
-                corroborated: {
-                    let r = folded.original_range(f.span.clone());
-                    c.keyword_terms.iter().any(|(t, _)| t.end <= r.start || r.end <= t.start)
-                },
+                corroborated: c.has_independent_keyword(&folded.original_range(f.span.clone())),
             };
             let weight = code_weight(f.code, form, platform, place, &signals);
             coded.push((entry, f.code, folded.original_range(f.span.clone())));
@@ -685,7 +682,7 @@ impl Matcher {
             0.0
         };
         let mut score = strong_score.max(keyword_score);
-        if strong_score > 0.0 && groups > 0 && hit == groups {
+        if strong_score > 0.0 && groups > 0 && hit == groups && c.has_independent_keyword(&(0..0)) {
             score += 0.05;
         }
         // Someone saying it is solved, or talking to another person, is not asking the bot.
@@ -748,6 +745,20 @@ impl Matcher {
 }
 
 impl Candidate {
+    /// Whether a keyword was found that is not part of `code` or of an evidence already
+    /// recorded ("forbidden" in "403 Forbidden" does not corroborate the 403).
+    fn has_independent_keyword(&self, code: &Range<usize>) -> bool {
+        let overlaps = |a: &Range<usize>, b: &Range<usize>| a.start < b.end && b.start < a.end;
+        self.keyword_terms.iter().any(|(t, _)| {
+            !overlaps(t, code)
+                && !self
+                    .evidence
+                    .iter()
+                    .filter(|(_, ev)| !matches!(ev.kind, EvidenceKind::Keywords { .. }))
+                    .any(|(_, ev)| overlaps(t, &(ev.start..ev.end)))
+        })
+    }
+
     fn add_strong(&mut self, weight: f32, ev: Evidence) {
         let duplicate = self
             .evidence

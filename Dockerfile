@@ -17,7 +17,7 @@ RUN apt-get update \
     && useradd --system --uid 10001 --user-group --no-create-home --shell /usr/sbin/nologin reqdoctor
 COPY --from=build /src/target/release/reqdoctor /usr/local/bin/reqdoctor
 USER 10001:10001
-ENV RUST_LOG=info
+ENV RUST_LOG=warn,reqdoctor=info
 # SIGTERM (docker stop) closes the gateway cleanly.
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["reqdoctor"]

@@ -73,6 +73,16 @@ fn bench(c: &mut Criterion) {
             black_box(Matcher::new(Arc::new(k)).expect("matcher"))
         })
     });
+    // The two halves of the above, to see which one to work on.
+    let files =
+        reqdoctor::knowledge::read_dir(std::path::Path::new("knowledge")).expect("knowledge dir");
+    c.bench_function("knowledge/parse_validate", |b| {
+        b.iter(|| black_box(Knowledge::from_files(&files).expect("valid")))
+    });
+    let k = Arc::new(Knowledge::from_files(&files).expect("valid"));
+    c.bench_function("knowledge/compile", |b| {
+        b.iter(|| black_box(Matcher::new(k.clone()).expect("matcher")))
+    });
 }
 
 criterion_group!(benches, bench);

@@ -26,6 +26,19 @@ impl Folded {
         let mut last_space = true;
         for (offset, c) in original.char_indices() {
             let offset = offset as u32;
+            // Fast path for printable ASCII, most of every message.
+            if c.is_ascii_graphic() {
+                text.push(c.to_ascii_lowercase());
+                origin.push(offset);
+                last_space = false;
+                continue;
+            }
+            if is_cjk(c) {
+                text.push(c);
+                origin.extend(std::iter::repeat_n(offset, c.len_utf8()));
+                last_space = false;
+                continue;
+            }
             let push = |s: &mut String, o: &mut Vec<u32>, ch: char| {
                 let before = s.len();
                 s.push(ch);

@@ -27,12 +27,20 @@ struct Process {
 }
 
 impl Process {
+    /// Runs `reqdoctor ARGS` with only `env` (and PATH), answering from the test knowledge.
     fn spawn(args: &[&str], env: &[(&str, &str)]) -> Process {
+        let dir = knowledge_dir();
+        let mut all = vec![("REQDOCTOR_KNOWLEDGE", dir.as_str())];
+        all.extend_from_slice(env);
+        Process::spawn_bundled(args, &all)
+    }
+
+    /// Runs `reqdoctor ARGS` with only `env` (and PATH): the knowledge built into the binary.
+    fn spawn_bundled(args: &[&str], env: &[(&str, &str)]) -> Process {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_reqdoctor"));
         cmd.args(args)
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("REQDOCTOR_KNOWLEDGE", knowledge_dir())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
@@ -150,6 +158,32 @@ async fn the_binary_answers_through_the_api_override_and_stops_on_sigterm() {
         !stderr.contains("fake.token-for-tests-only"),
         "not even part of it"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binary_answers_from_its_bundled_knowledge() {
+    let fake = FakeDiscord::start().await;
+    let api = fake.url();
+    let channels = AUTO.to_string();
+    let mut bot = Process::spawn_bundled(
+        &["run"],
+        &[
+            ("DISCORD_TOKEN", TOKEN),
+            ("REQDOCTOR_DISCORD_API", &api),
+            ("REQDOCTOR_AUTOREPLY_CHANNELS", &channels),
+        ],
+    );
+    fake.wait_ready().await;
+    fake.send_message(message(1_900_000_000_000_000_101, ERROR_14));
+    let reply = fake.reply_to(1_900_000_000_000_000_101).await;
+    assert_eq!(reply.status, 200, "within Discord's limits");
+    assert_eq!(
+        reply.body["embeds"][0]["footer"]["text"],
+        "alipay.error.14 · reqdoctor"
+    );
+    bot.signal("TERM");
+    let (status, stderr) = bot.wait(Duration::from_secs(5)).await;
+    assert!(status.success(), "{status:?}\n{stderr}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -617,6 +617,8 @@ async fn slash_ask_is_ephemeral_unless_public() {
             "global registration"
         );
 
+        // The first callback fails with a 500; the answer still arrives within Discord's 3 s.
+        bot.fake.fail_next("POST", &callback_path(mid(140)), 500, 1);
         bot.fake.dispatch(
             "INTERACTION_CREATE",
             interaction(
@@ -628,9 +630,10 @@ async fn slash_ask_is_ephemeral_unless_public() {
         let r = bot
             .fake
             .wait_for("/ask response", Duration::from_secs(5), |r| {
-                r.path == callback_path(mid(140))
+                r.path == callback_path(mid(140)) && r.status == 204
             })
             .await;
+        assert_eq!(bot.requests("POST", &callback_path(mid(140))).len(), 2);
         assert_eq!(r.body["type"], 4);
         assert_eq!(r.body["data"]["flags"], 64, "ephemeral");
         assert_interaction_no_pings(&r.body);
@@ -694,6 +697,22 @@ async fn autocomplete_offers_titles_in_both_languages_and_ids() {
             .wait_for("autocomplete", Duration::from_secs(5), |r| r.path == callback_path(mid(151)))
             .await;
         assert_eq!(r.body["data"]["choices"][0]["value"], "alipay.faq.referer");
+        // /code completes the known codes.
+        let mut code = interaction("interaction_autocomplete.json", &[("QUESTION", json!("error"))], mid(152));
+        code["data"]["name"] = json!("code");
+        code["data"]["options"][0]["name"] = json!("code");
+        bot.fake.dispatch("INTERACTION_CREATE", code);
+        let r = bot
+            .fake
+            .wait_for("code autocomplete", Duration::from_secs(5), |r| r.path == callback_path(mid(152)))
+            .await;
+        assert_eq!(
+            r.body["data"]["choices"],
+            json!([
+                {"name": "error:11 — error 11: the domain is not on the whitelist", "value": "error:11"},
+                {"name": "error:14 — error 14: the response could not be decoded", "value": "error:14"},
+            ])
+        );
         bot.stop().await;
     })
     .await;

@@ -62,7 +62,8 @@ fn bot_id(ctx: &SerenityContext) -> u64 {
     ctx.cache.current_user().id.get()
 }
 
-/// Plain facts about a message; the thread parent is looked up only when it matters.
+/// Plain facts about a message. For people's messages in a server the thread parent is looked
+/// up too: from the cache, or once over REST for a channel the cache does not know.
 async fn facts(ctx: &SerenityContext, data: &Data, msg: &Message) -> MessageFacts {
     let me = bot_id(ctx);
     let mut f = MessageFacts {
@@ -145,6 +146,9 @@ async fn on_message(ctx: &SerenityContext, data: &Data, msg: &Message) {
         Ok(r) => r,
         Err(e) => {
             data.tracker.abandon(facts.id);
+            if let Some(entry) = &said.entry_id {
+                data.policy.release(scope, entry);
+            }
             warn!(
                 trigger = facts.id,
                 channel = facts.channel,

@@ -149,6 +149,13 @@ async fn on_error(error: poise::FrameworkError<'_, Data, BotError>) {
     match error {
         poise::FrameworkError::Command { error, ctx, .. } => {
             tracing::warn!(command = %ctx.command().qualified_name, "command failed: {error}");
+            let sorry = poise::CreateReply::default()
+                .content("Something went wrong while answering; please try again in a moment.")
+                .ephemeral(true)
+                .allowed_mentions(rest::no_mentions());
+            if let Err(e) = ctx.send(sorry).await {
+                tracing::warn!("could not report the failure: {e}");
+            }
         }
         poise::FrameworkError::EventHandler { error, event, .. } => {
             tracing::warn!(

@@ -123,6 +123,12 @@ impl<T: Eq + Hash + Clone> BoundedSet<T> {
         true
     }
 
+    fn remove(&mut self, v: &T) {
+        if self.set.remove(v) {
+            self.order.retain(|x| x != v);
+        }
+    }
+
     fn len(&self) -> usize {
         self.set.len()
     }
@@ -247,6 +253,18 @@ impl ReplyPolicy {
             self.config.cooldown,
             self.config.user_window,
         );
+    }
+
+    /// Undoes the record of [`ReplyPolicy::admit`] for a reply that could not be sent, so the
+    /// next asker gets the answer instead of a reaction pointing at nothing.
+    pub fn release(&self, scope: Scope, entry: &str) {
+        let mut st = self.lock();
+        let key = (scope.id, entry.to_string());
+        if scope.thread {
+            st.threads.remove(&key);
+        } else {
+            st.cooldowns.remove(&key);
+        }
     }
 
     /// How many message ids are remembered (for tests of the bound).
@@ -455,6 +473,13 @@ mod tests {
             Verdict::AnsweredInThread
         );
         assert_eq!(p.admit(TH, Some("wechat.cors"), 2, t0), Verdict::Reply);
+        // A reply that could not be sent does not count.
+        p.release(TH, "wechat.cors");
+        assert_eq!(p.admit(TH, Some("wechat.cors"), 3, t0), Verdict::Reply);
+        p.release(CH, "wechat.cors");
+        assert_eq!(p.admit(CH, Some("x"), 3, t0), Verdict::Reply);
+        p.release(CH, "x");
+        assert_eq!(p.admit(CH, Some("x"), 4, t0), Verdict::Reply);
     }
 
     #[test]

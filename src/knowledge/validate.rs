@@ -189,7 +189,11 @@ pub(super) fn check(
         }
         for (i, code) in e.entry.related_codes.iter().enumerate() {
             if e.entry.all_codes().any(|c| c == *code) {
-                r.at(e.at, format!("{field}.related_codes[{i}]"), format!("`{code}` is this entry's own code"));
+                r.at(
+                    e.at,
+                    format!("{field}.related_codes[{i}]"),
+                    format!("`{code}` is this entry's own code"),
+                );
             }
         }
         for (i, (phrase, loc)) in e.entry.phrases.iter().zip(&e.phrase_at).enumerate() {

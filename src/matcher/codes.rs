@@ -8,7 +8,7 @@ use regex::Regex;
 use crate::knowledge::Code;
 
 /// How a code was written, which says how sure we are that it is one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CodeForm {
     /// A bare number, only considered when someone asked the bot directly.
     Bare,
@@ -31,6 +31,10 @@ pub struct FoundCode {
     pub span: Range<usize>,
 }
 
+/// Matches of one recogniser looked at per message: the first few occurrences of a code
+/// say everything, and a pasted log repeating it thousands of times must stay cheap.
+const MAX_MATCHES: usize = 64;
+
 /// Compiled code recognisers.
 #[derive(Debug, Clone)]
 pub struct CodeScanner {
@@ -39,6 +43,31 @@ pub struct CodeScanner {
     net_name: Regex,
     net_number: Regex,
     bare: Regex,
+}
+
+/// Which kind of key introduced a number, from the text before it (`"errorCode": `, `返回了 `).
+fn classify_key(k: &str) -> Key {
+    let starts = |prefixes: &[&str]| prefixes.iter().any(|p| k.starts_with(p));
+    if starts(&["errno", "err_no"]) {
+        Key::Errno
+    } else if starts(&[
+        "errcode",
+        "err code",
+        "err_code",
+        "errorcode",
+        "error code",
+        "error_code",
+    ]) {
+        Key::ErrCode
+    } else if starts(&["status", "http", "状态码", "响应码", "返回码"]) {
+        Key::Status
+    } else if starts(&["错误码", "错误代码", "错误号", "报错码"]) {
+        Key::ErrorStrong
+    } else if starts(&["error", "err", "报错", "错误", "报"]) {
+        Key::Error
+    } else {
+        Key::Returned
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -63,14 +92,14 @@ impl CodeScanner {
         let keyed = Regex::new(
             r#"(?x)
             (?:
-                (?P<errno>(?-u:\b)err_?no)
-              | (?P<errcode>(?-u:\b)err(?:or)?[\s_]?code)
-              | (?P<status>(?-u:\b)(?:status[\s_]?code|http[\s_]?status(?:[\s_]?code)?|status|http)|http状态码|状态码|响应码|返回码)
-              | (?P<strong>错误码|错误代码|错误号|报错码)
-              | (?P<error>(?-u:\b)(?:error|err)|报错|错误|报)
-              | (?P<returned>返回了?|(?-u:\b)(?:returns?|returned|returning|get|got|getting|gets|gives?|giving|throws?|responds?\swith|responded\swith)(?:\s(?:an?|the|http|status|back))*)
+                (?:(?-u:\b)err_?no)
+              | (?:(?-u:\b)err(?:or)?[\s_]?code)
+              | (?:(?-u:\b)(?:status[\s_]?code|http[\s_]?status(?:[\s_]?code)?|status|http)|http状态码|状态码|响应码|返回码)
+              | (?:错误码|错误代码|错误号|报错码)
+              | (?:(?-u:\b)(?:error|err)|报错|错误|报)
+              | (?:返回了?|(?-u:\b)(?:returns?|returned|returning|get|got|getting|gets|gives?|giving|throws?|responds?\swith|responded\swith)(?:\s(?:an?|the|http|status|back))*)
             )
-            ["']?\s?(?P<sep>[:=]|是|为|了)?\s?["']?\s?
+            ["']?\s?(?:[:=]|是|为|了)?\s?["']?\s?
             (?P<num>-?[0-9]{1,7})"#,
         )
         .expect("static regex");
@@ -83,8 +112,9 @@ impl CodeScanner {
             r"(?:(?P<a>-[0-9]{1,3})\s?:\s?net::|cronet_error_code\s?:\s?(?P<b>-[0-9]{1,3})|(?-u:\b)errcode\s?:\s?(?P<c>-[0-9]{1,3}))",
         )
         .expect("static regex");
-        let bare = Regex::new(r"(?:^|[^0-9a-z_.:#$¥￥+/-])(?P<num>-?[0-9]{1,6})(?:$|[^0-9a-z_.:%])")
-            .expect("static regex");
+        let bare =
+            Regex::new(r"(?:^|[^0-9a-z_.:#$¥￥+/-])(?P<num>-?[0-9]{1,6})(?:$|[^0-9a-z_.:%])")
+                .expect("static regex");
         CodeScanner {
             keyed,
             reason,
@@ -102,30 +132,35 @@ impl CodeScanner {
         net_names: impl Fn(&str) -> Option<i32>,
         out: &mut Vec<FoundCode>,
     ) {
-        for caps in self.keyed.captures_iter(text) {
-            let whole = caps.get(0).expect("match");
-            let num = caps.name("num").expect("num group");
-            let Ok(n) = num.as_str().parse::<i64>() else {
+        // `find_iter` plus a look at the matched text is several times cheaper than
+        // capture groups, and a hostile message can hold thousands of matches.
+        for whole in self.keyed.find_iter(text).take(MAX_MATCHES) {
+            let matched = whole.as_str();
+            let digits = matched
+                .bytes()
+                .rev()
+                .take_while(|b| b.is_ascii_digit())
+                .count();
+            let mut num_start = matched.len() - digits;
+            if matched[..num_start].ends_with('-') {
+                num_start -= 1;
+            }
+            let num_end = whole.end();
+            let Ok(n) = matched[num_start..].parse::<i64>() else {
                 continue;
             };
-            if !stands_alone(text, num.end()) {
+            if !stands_alone(text, num_end) {
                 continue;
             }
-            let key = if caps.name("errno").is_some() {
-                Key::Errno
-            } else if caps.name("errcode").is_some() {
-                Key::ErrCode
-            } else if caps.name("status").is_some() {
-                Key::Status
-            } else if caps.name("strong").is_some() {
-                Key::ErrorStrong
-            } else if caps.name("error").is_some() {
-                Key::Error
-            } else {
-                Key::Returned
-            };
-            let sep = caps.name("sep").is_some();
-            let span = whole.start()..num.end();
+            let head = matched[..num_start].trim_start_matches(['"', '\'']);
+            let key = classify_key(head);
+            let key_len = head
+                .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == ' ' || c == '.'))
+                .unwrap_or(head.len());
+            let between = &head[key_len..];
+            let sep = between.contains([':', '=', '是', '为', '了']);
+            let num = whole.start() + num_start..num_end;
+            let span = whole.start()..num.end;
             let found = |code, form| FoundCode {
                 code,
                 form,
@@ -163,7 +198,7 @@ impl CodeScanner {
             };
             out.extend(item);
         }
-        for caps in self.reason.captures_iter(text) {
+        for caps in self.reason.captures_iter(text).take(MAX_MATCHES) {
             let whole = caps.get(0).expect("match");
             if let Ok(n) = caps["num"].parse::<u16>() {
                 out.push(FoundCode {
@@ -173,7 +208,7 @@ impl CodeScanner {
                 });
             }
         }
-        for caps in self.net_name.captures_iter(text) {
+        for caps in self.net_name.captures_iter(text).take(MAX_MATCHES) {
             if let Some(n) = net_names(&caps["name"]) {
                 out.push(FoundCode {
                     code: Code::Net(n),
@@ -182,7 +217,7 @@ impl CodeScanner {
                 });
             }
         }
-        for caps in self.net_number.captures_iter(text) {
+        for caps in self.net_number.captures_iter(text).take(MAX_MATCHES) {
             let m = caps
                 .name("a")
                 .or(caps.name("b"))
@@ -199,9 +234,9 @@ impl CodeScanner {
     }
 
     /// Standalone numbers, for direct questions such as `/ask 14` or `@bot 600002`.
-    pub fn bare_numbers(&self, text: &str, out: &mut Vec<(i64, Range<usize>)>) {
+    pub fn bare_numbers(&self, text: &str, limit: usize, out: &mut Vec<(i64, Range<usize>)>) {
         let mut at = 0;
-        while at < text.len() {
+        while at < text.len() && out.len() < limit {
             let Some(caps) = self.bare.captures_at(text, at) else {
                 break;
             };
@@ -380,10 +415,10 @@ mod tests {
     #[test]
     fn bare_numbers() {
         let mut out = Vec::new();
-        CodeScanner::new().bare_numbers("14", &mut out);
+        CodeScanner::new().bare_numbers("14", 8, &mut out);
         assert_eq!(out[0].0, 14);
         out.clear();
-        CodeScanner::new().bare_numbers("-202 和 600002", &mut out);
+        CodeScanner::new().bare_numbers("-202 和 600002", 8, &mut out);
         assert_eq!(
             out.iter().map(|x| x.0).collect::<Vec<_>>(),
             vec![-202, 600002]

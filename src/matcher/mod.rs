@@ -9,7 +9,7 @@ mod codes;
 mod fail_object;
 mod terms;
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -129,6 +129,10 @@ const LOOKUP_FLOOR: f32 = 0.12;
 const LOOKUP_MAX: usize = 5;
 /// How many answers `Auto` returns at most (the best plus "also see").
 const AUTO_MAX: usize = 3;
+/// Evidence kept per candidate; a message repeating `error: 14` a thousand times needs one.
+const MAX_EVIDENCE: usize = 8;
+/// Keyword occurrences kept per candidate (groups are still counted beyond it).
+const MAX_KEYWORD_TERMS: usize = 16;
 
 #[derive(Debug, Clone, Copy)]
 enum Role {
@@ -201,7 +205,7 @@ struct Candidate {
     /// entry, less for words shared by many): ranks partial matches in Lookup mode.
     group_specificity: Vec<f32>,
     /// Original byte range and text of each keyword found.
-    keyword_terms: Vec<(Range<usize>, String)>,
+    keyword_terms: Vec<(Range<usize>, TermId)>,
     evidence: Vec<(f32, Evidence)>,
 }
 
@@ -239,8 +243,8 @@ impl Matcher {
         }
         let mut patterns = Vec::new();
         let mut pattern_regexes = Vec::new();
-        let mut code_owner = HashMap::new();
-        let mut net_names = HashMap::new();
+        let mut code_owner = HashMap::default();
+        let mut net_names = HashMap::default();
         let mut groups = Vec::new();
         for (i, e) in knowledge.entries().iter().enumerate() {
             let entry = i as u32;
@@ -261,11 +265,12 @@ impl Matcher {
             }
             groups.push(e.keywords.len().min(64) as u8);
             for p in &e.patterns {
-                let re = Regex::new(p).map_err(|source| MatcherError::Pattern {
+                let p = ascii_word_boundaries(p);
+                let re = Regex::new(&p).map_err(|source| MatcherError::Pattern {
                     id: e.id.clone(),
                     source,
                 })?;
-                patterns.push(p.clone());
+                patterns.push(p);
                 pattern_regexes.push((entry, re));
             }
             for code in e.all_codes() {
@@ -286,7 +291,7 @@ impl Matcher {
         })?;
         let terms = builder.build();
         // How many entries use each word (`abort` and `abort*` count as one word).
-        let mut users: HashMap<&str, Vec<u32>> = HashMap::new();
+        let mut users: HashMap<&str, Vec<u32>> = HashMap::default();
         for (id, rs) in roles.iter().enumerate() {
             let list = users.entry(terms.text(id as TermId)).or_default();
             list.extend(rs.iter().filter_map(|r| match r {
@@ -351,7 +356,7 @@ impl Matcher {
             addressed_to_someone: addressed_to_someone(text),
             ..Signals::default()
         };
-        let mut cands: HashMap<u32, Candidate> = HashMap::new();
+        let mut cands = Candidates::new(self.knowledge.entries().len());
         let mut literals: Vec<(u32, EvidenceKind, Range<usize>)> = Vec::new();
         let evidence = |kind: EvidenceKind, r: &Range<usize>| {
             let orig = folded.original_range(r.clone());
@@ -366,8 +371,19 @@ impl Matcher {
         };
 
         // Literals: context words, platform hints, phrases, keywords.
+        // Each term is acted on once outside code (and once inside): repeating a word a
+        // thousand times adds nothing but time.
+        // Two bits per term: seen inside code, seen outside code.
+        let mut seen = vec![0u64; self.roles.len().div_ceil(32)];
         self.terms.scan(&folded.text, |id: TermId, r, kind| {
             let code = in_code(&r);
+            let (word, shift) = (id as usize / 32, (id as usize % 32) * 2);
+            let state = (seen[word] >> shift) & 0b11;
+            let bit = if code { 0b01 } else { 0b10 };
+            if state & 0b10 != 0 || state & bit != 0 {
+                return;
+            }
+            seen[word] |= bit << shift;
             for role in &self.roles[id as usize] {
                 // A typo only counts for question keywords: "fired" is not "fixed", and
                 // "unable to resolve host" is not "resolved".
@@ -384,7 +400,7 @@ impl Matcher {
                         literals.push((entry, EvidenceKind::Phrase, r.clone()));
                     }
                     Role::Keyword { entry, group } if !code => {
-                        let c = cands.entry(entry).or_default();
+                        let c = cands.get(entry);
                         c.keyword_groups |= 1 << group;
                         let g = usize::from(group);
                         if c.group_specificity.len() <= g {
@@ -392,8 +408,9 @@ impl Matcher {
                         }
                         c.group_specificity[g] =
                             c.group_specificity[g].max(self.specificity[id as usize]);
-                        let orig = folded.original_range(r.clone());
-                        c.keyword_terms.push((orig.clone(), text[orig].to_string()));
+                        if c.keyword_terms.len() < MAX_KEYWORD_TERMS {
+                            c.keyword_terms.push((folded.original_range(r.clone()), id));
+                        }
                     }
                     _ => {}
                 }
@@ -416,10 +433,7 @@ impl Matcher {
             } else {
                 0.9
             };
-            cands
-                .entry(entry)
-                .or_default()
-                .add_strong(weight, evidence(kind, &r));
+            cands.get(entry).add_strong(weight, || evidence(kind, &r));
         }
 
         // Codes in free text and in fail objects.
@@ -433,10 +447,17 @@ impl Matcher {
         for o in &objects {
             object_codes(o, &mut found);
         }
+        let mut repeats: HashMap<(Code, CodeForm), u8> = HashMap::default();
         for f in &found {
             let Some(&entry) = self.code_owner.get(&f.code) else {
                 continue;
             };
+            // Two occurrences of the same code say all that a hundred would.
+            let n = repeats.entry((f.code, f.form)).or_insert(0);
+            *n += 1;
+            if *n > 2 {
+                continue;
+            }
             let form = if in_object(&f.span)
                 && f.form == CodeForm::Explicit
                 && object_field_code(&objects, f)
@@ -446,7 +467,7 @@ impl Matcher {
                 f.form
             };
             let platform = self.knowledge.entries()[entry as usize].platform;
-            let c = cands.entry(entry).or_default();
+            let c = cands.get(entry);
             let place = Placement {
                 in_object: in_object(&f.span),
                 beside_error_field: objects.iter().any(|o| {
@@ -457,11 +478,17 @@ impl Matcher {
                 corroborated: c.has_independent_keyword(&folded.original_range(f.span.clone())),
             };
             let weight = code_weight(f.code, form, platform, place, &signals);
-            coded.push((entry, f.code, folded.original_range(f.span.clone())));
-            c.add_strong(
-                weight,
-                evidence(EvidenceKind::Code { code: f.code, form }, &f.span),
-            );
+            // One occurrence per code is enough to judge other entries against it.
+            if !coded
+                .iter()
+                .any(|(o, code, _)| *o == entry && *code == f.code)
+                && coded.len() < 16
+            {
+                coded.push((entry, f.code, folded.original_range(f.span.clone())));
+            }
+            c.add_strong(weight, || {
+                evidence(EvidenceKind::Code { code: f.code, form }, &f.span)
+            });
         }
 
         match mode {
@@ -469,8 +496,8 @@ impl Matcher {
             Mode::Auto if signals.context_strong => {
                 // "小程序接口一直 401": a bare error status next to a mini-program word.
                 let mut numbers = Vec::new();
-                self.codes.bare_numbers(&folded.text, &mut numbers);
-                for (n, r) in numbers.into_iter().take(8) {
+                self.codes.bare_numbers(&folded.text, 8, &mut numbers);
+                for (n, r) in numbers {
                     let code = match u16::try_from(n) {
                         Ok(n) if (400..=599).contains(&n) => Code::Http(n),
                         _ => continue,
@@ -485,25 +512,24 @@ impl Matcher {
                     {
                         continue;
                     }
-                    let c = cands.entry(entry).or_default();
-                    c.add_strong(
-                        0.5 + signals.context_bonus(false),
+                    let c = cands.get(entry);
+                    c.add_strong(0.5 + signals.context_bonus(false), || {
                         evidence(
                             EvidenceKind::Code {
                                 code,
                                 form: CodeForm::Bare,
                             },
                             &r,
-                        ),
-                    );
+                        )
+                    });
                 }
             }
             Mode::Auto => {}
         }
 
         let mut ranked: Vec<(f32, Match)> = cands
-            .into_iter()
-            .filter_map(|(entry, c)| self.score(entry, c, &signals, mode, &coded))
+            .into_touched()
+            .filter_map(|(entry, c)| self.score(text, entry, c, &signals, mode, &coded))
             .collect();
         // Rank on the uncapped score so that more evidence wins between two capped answers.
         ranked.sort_by(|(ra, a), (rb, b)| {
@@ -531,12 +557,12 @@ impl Matcher {
     fn lookup_signals(
         &self,
         folded: &Folded,
-        cands: &mut HashMap<u32, Candidate>,
+        cands: &mut Candidates,
         evidence: &dyn Fn(EvidenceKind, &Range<usize>) -> Evidence,
     ) {
         let mut numbers = Vec::new();
-        self.codes.bare_numbers(&folded.text, &mut numbers);
-        for (n, r) in numbers.into_iter().take(8) {
+        self.codes.bare_numbers(&folded.text, 8, &mut numbers);
+        for (n, r) in numbers {
             let options = [
                 u32::try_from(n)
                     .ok()
@@ -551,31 +577,32 @@ impl Matcher {
             ];
             for code in options.into_iter().flatten() {
                 if let Some(&entry) = self.code_owner.get(&code) {
-                    let c = cands.entry(entry).or_default();
-                    c.add_strong(
-                        0.6,
+                    let c = cands.get(entry);
+                    c.add_strong(0.6, || {
                         evidence(
                             EvidenceKind::Code {
                                 code,
                                 form: CodeForm::Bare,
                             },
                             &r,
-                        ),
-                    );
+                        )
+                    });
                     break;
                 }
             }
         }
         for m in self.id_regex.find_iter(&folded.text).take(8) {
             if let Some(i) = self.knowledge.index_of(m.as_str()) {
-                let c = cands.entry(i as u32).or_default();
-                c.add_strong(1.0, evidence(EvidenceKind::EntryId, &m.range()));
+                let c = cands.get(i as u32);
+                c.add_strong(1.0, || evidence(EvidenceKind::EntryId, &m.range()));
             }
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn score(
         &self,
+        text: &str,
         entry: u32,
         mut c: Candidate,
         s: &Signals,
@@ -600,16 +627,19 @@ impl Matcher {
                 0.0
             };
             if base > 0.0 {
+                let mut distinct: Vec<TermId> = Vec::new();
                 let mut words: Vec<&str> = Vec::new();
-                for (_, w) in &c.keyword_terms {
-                    if !words.contains(&w.as_str()) {
-                        words.push(w);
+                for (r, id) in &c.keyword_terms {
+                    if !distinct.contains(id) {
+                        distinct.push(*id);
+                        if words.len() < 4 {
+                            words.push(&text[r.clone()]);
+                        }
                     }
                 }
                 // Between two fully matched questions, the one with more of its words wins.
-                let extra_words = words.len().saturating_sub(groups).min(3) as f32;
+                let extra_words = distinct.len().saturating_sub(groups).min(3) as f32;
                 keyword_score = base + s.context_bonus(false) + 0.01 * extra_words;
-                words.truncate(4);
                 let first = c
                     .keyword_terms
                     .first()
@@ -657,7 +687,11 @@ impl Matcher {
         // its words include the code ("500 为什么走 success"), or it lists the code as
         // related ("error 12 while debugging locally on iOS").
         // (A keyword that covers the code's number, not just its `error` or `报错` key.)
-        let about_the_code = |r: &Range<usize>| c.keyword_terms.iter().any(|(t, _)| t.start < r.end && r.end <= t.end);
+        let about_the_code = |r: &Range<usize>| {
+            c.keyword_terms
+                .iter()
+                .any(|(t, _)| t.start < r.end && r.end <= t.end)
+        };
         let mut related = false;
         let mut unrelated = false;
         for (_, code, r) in coded.iter().filter(|(o, _, _)| *o != entry) {
@@ -744,6 +778,36 @@ impl Matcher {
     }
 }
 
+/// Candidates of one message, one slot per entry: a hit costs an index, not a hash.
+struct Candidates {
+    /// Per entry, 1 + its index in `touched` (0 = not touched yet).
+    slot: Vec<u16>,
+    touched: Vec<(u32, Candidate)>,
+}
+
+impl Candidates {
+    fn new(entries: usize) -> Self {
+        Candidates {
+            slot: vec![0; entries],
+            touched: Vec::new(),
+        }
+    }
+
+    fn get(&mut self, entry: u32) -> &mut Candidate {
+        let slot = &mut self.slot[entry as usize];
+        if *slot == 0 {
+            self.touched.push((entry, Candidate::default()));
+            *slot = self.touched.len() as u16;
+        }
+        &mut self.touched[usize::from(*slot) - 1].1
+    }
+
+    /// The touched candidates, in the order they were first touched.
+    fn into_touched(self) -> impl Iterator<Item = (u32, Candidate)> {
+        self.touched.into_iter()
+    }
+}
+
 impl Candidate {
     /// Whether a keyword was found that is not part of `code` or of an evidence already
     /// recorded ("forbidden" in "403 Forbidden" does not corroborate the 403).
@@ -759,7 +823,13 @@ impl Candidate {
         })
     }
 
-    fn add_strong(&mut self, weight: f32, ev: Evidence) {
+    /// Records a strong signal; its evidence is built only while there is room for it.
+    fn add_strong(&mut self, weight: f32, ev: impl FnOnce() -> Evidence) {
+        self.strong = self.strong.max(weight);
+        if self.evidence.len() >= MAX_EVIDENCE {
+            return;
+        }
+        let ev = ev();
         let duplicate = self
             .evidence
             .iter()
@@ -767,7 +837,6 @@ impl Candidate {
         if !duplicate {
             self.strong_count += 1;
         }
-        self.strong = self.strong.max(weight);
         self.evidence.push((weight, ev));
     }
 }
@@ -842,7 +911,9 @@ fn code_weight(
         }
         CodeForm::Explicit => {
             if platform == Platform::Http && !place.in_object {
-                0.55 + s.context_bonus(false).max(if place.corroborated { 0.15 } else { 0.0 })
+                0.55 + s
+                    .context_bonus(false)
+                    .max(if place.corroborated { 0.15 } else { 0.0 })
             } else {
                 match code {
                     Code::Errno(_) => 0.85,
@@ -874,6 +945,33 @@ fn addressed_to_someone(text: &str) -> bool {
         || t.starts_with('@') && t[1..].starts_with(|c: char| c.is_alphanumeric())
 }
 
+/// Rewrites `\b` and `\B` as ASCII word boundaries. Unicode ones would make the regex engine
+/// fall back to its slowest path on every non-ASCII message; next to Chinese text an ASCII
+/// boundary is what pattern authors mean anyway (`报错error` has a boundary before `error`).
+fn ascii_word_boundaries(pattern: &str) -> String {
+    let mut out = String::with_capacity(pattern.len() + 16);
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            match chars.next() {
+                Some(b @ ('b' | 'B')) => {
+                    out.push_str("(?-u:\\");
+                    out.push(b);
+                    out.push(')');
+                }
+                Some(other) => {
+                    out.push('\\');
+                    out.push(other);
+                }
+                None => out.push('\\'),
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// `text` cut to at most `max` bytes on a character boundary.
 fn truncate(text: &str, max: usize) -> &str {
     if text.len() <= max {
@@ -884,4 +982,30 @@ fn truncate(text: &str, max: usize) -> &str {
         end -= 1;
     }
     &text[..end]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn word_boundaries_become_ascii() {
+        assert_eq!(
+            ascii_word_boundaries(r"(?:\bios|\Biphone)"),
+            r"(?:(?-u:\b)ios|(?-u:\B)iphone)"
+        );
+        assert_eq!(ascii_word_boundaries(r"a\\b\d"), r"a\\b\d");
+        let re = Regex::new(&ascii_word_boundaries(r"\bios")).unwrap();
+        assert!(re.is_match("苹果ios"));
+        assert!(!re.is_match("bios"));
+    }
+
+    #[test]
+    fn addressing_someone() {
+        assert!(addressed_to_someone("@lily try again"));
+        assert!(addressed_to_someone("<@123> see above"));
+        assert!(!addressed_to_someone("@here prod is down"));
+        assert!(!addressed_to_someone("<@&456> role ping"));
+        assert!(!addressed_to_someone("error: 14"));
+    }
 }

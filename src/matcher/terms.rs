@@ -1,10 +1,10 @@
 //! One automaton for every literal the knowledge names (phrases, keywords, context words),
 //! with whole-word checks for ASCII terms and one-typo tolerance for long English words.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::ops::Range;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
 use crate::text::{is_word_byte, Folded};
 
@@ -65,10 +65,13 @@ impl TermIndexBuilder {
     pub fn build(self) -> TermIndex {
         let ac = AhoCorasickBuilder::new()
             .match_kind(MatchKind::Standard)
+            // A full DFA: one table lookup per byte on every message, paid once at load.
+            .kind(Some(AhoCorasickKind::ContiguousNFA))
+            .dense_depth(6)
             .build(&self.texts)
             .expect("terms are plain strings of bounded size");
-        let mut exact_words = HashSet::new();
-        let mut fuzzy: HashMap<Box<str>, Vec<TermId>> = HashMap::new();
+        let mut exact_words = HashSet::default();
+        let mut fuzzy: HashMap<Box<str>, Vec<TermId>> = HashMap::default();
         for (id, text) in self.texts.iter().enumerate() {
             if text.bytes().all(|b| b.is_ascii_alphabetic()) {
                 exact_words.insert(text.clone().into_boxed_str());
@@ -99,6 +102,9 @@ impl TermIndexBuilder {
 
 /// Words shorter than this are never matched with a typo.
 const FUZZY_MIN: usize = 6;
+/// Typo checks per message: a question has far fewer long words; a pasted log has more
+/// and gains nothing from them.
+const FUZZY_WORDS_MAX: usize = 128;
 /// Words longer than this are never matched with a typo (no term is that long).
 const FUZZY_MAX: usize = 24;
 
@@ -185,7 +191,8 @@ impl TermIndex {
             return;
         }
         let mut i = 0;
-        while i < bytes.len() {
+        let mut words_checked = 0;
+        while i < bytes.len() && words_checked < FUZZY_WORDS_MAX {
             if !bytes[i].is_ascii_alphabetic() {
                 i += 1;
                 continue;
@@ -204,6 +211,7 @@ impl TermIndex {
             if word.len() < FUZZY_MIN || word.len() > FUZZY_MAX || self.exact_words.contains(word) {
                 continue;
             }
+            words_checked += 1;
             let plural_base = word
                 .strip_suffix('s')
                 .filter(|b| self.exact_words.contains(*b));

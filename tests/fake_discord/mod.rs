@@ -145,14 +145,24 @@ pub struct FakeDiscord {
     inner: Arc<Inner>,
 }
 
-/// Reads a fixture and fills its placeholders.
+/// Reads a fixture (once; later calls copy it from memory) and fills its placeholders.
 pub fn fixture(name: &str, fill: &[(&str, Value)]) -> Value {
-    let path = format!(
-        "{}/tests/fixtures/discord/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    let mut v: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"));
+    static CACHE: OnceLock<Mutex<HashMap<String, Value>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    let cached = cache.lock().unwrap().get(name).cloned();
+    let mut v = match cached {
+        Some(v) => v,
+        None => {
+            let path = format!(
+                "{}/tests/fixtures/discord/{name}",
+                env!("CARGO_MANIFEST_DIR")
+            );
+            let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+            let v: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"));
+            cache.lock().unwrap().insert(name.to_string(), v.clone());
+            v
+        }
+    };
     fill_placeholders(&mut v, fill);
     v
 }
@@ -323,7 +333,15 @@ impl FakeDiscord {
         self.inner.next_id.fetch_add(1, Ordering::SeqCst)
     }
 
-    fn record(&self, method: &Method, path: &str, body: Value, status: u16, response: Value, at: Instant) {
+    fn record(
+        &self,
+        method: &Method,
+        path: &str,
+        body: Value,
+        status: u16,
+        response: Value,
+        at: Instant,
+    ) {
         self.inner.requests.lock().unwrap().push(Recorded {
             method: method.to_string(),
             path: path.to_string(),
@@ -509,6 +527,7 @@ async fn rest(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    let at = Instant::now();
     let path = uri.path().to_string();
     let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     let out = route(&fake, &method, &path, &headers, &body);

@@ -78,7 +78,7 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Run the Discord bot (token from DISCORD_TOKEN; see docs/bot.md).
+    /// Run the Discord bot (token from DISCORD_TOKEN; see the README).
     Run(crate::discord::RunArgs),
 }
 

@@ -126,7 +126,7 @@ impl Default for Settings {
     }
 }
 
-/// Every setting: its file key and its environment variable (docs/bot.md has the table).
+/// Every setting: its file key and its environment variable (the README has the table).
 pub const KEYS: &[(&str, &str)] = &[
     ("autoreply_channels", "REQDOCTOR_AUTOREPLY_CHANNELS"),
     ("cooldown_secs", "REQDOCTOR_COOLDOWN_SECS"),
@@ -511,12 +511,12 @@ guild = "333"
 
     #[test]
     fn every_key_is_read_and_documented() {
-        let docs = include_str!("../../docs/bot.md");
+        let docs = include_str!("../../README.md");
         let dir = tempfile::tempdir().unwrap();
         for (key, var) in KEYS {
             assert!(
                 docs.contains(&format!("| `{key}` | `{var}` |")),
-                "docs/bot.md lacks {key} / {var}"
+                "README.md lacks {key} / {var}"
             );
             // The file accepts the key and the environment the variable: a wrong value is
             // reported under that name.

@@ -102,6 +102,9 @@ impl TermIndexBuilder {
 
 /// Words shorter than this are never matched with a typo.
 const FUZZY_MIN: usize = 6;
+/// Term occurrences looked at per message. A real question has a few dozen; only a pasted
+/// wall of repeated text comes near this, and it has said everything long before.
+const MAX_HITS: usize = 1024;
 /// Typo checks per message: a question has far fewer long words; a pasted log has more
 /// and gains nothing from them.
 const FUZZY_WORDS_MAX: usize = 128;
@@ -170,7 +173,7 @@ impl TermIndex {
     /// for every long ASCII word that is one typo away from a term. Linear in the text.
     pub fn scan(&self, folded: &str, mut hit: impl FnMut(TermId, Range<usize>, HitKind)) {
         let bytes = folded.as_bytes();
-        for m in self.ac.find_overlapping_iter(folded) {
+        for m in self.ac.find_overlapping_iter(folded).take(MAX_HITS) {
             let id = m.pattern().as_u32();
             let term = &self.terms[id as usize];
             let (s, e) = (m.start(), m.end());

@@ -14,6 +14,9 @@ use std::path::{Path, PathBuf};
 
 pub use types::{Code, Entry, Example, Link, Localized, Platform, TableRow, Vocabulary};
 
+/// Keyword groups one entry may have: the matcher keeps a bit and a slot per group.
+pub const MAX_KEYWORD_GROUPS: usize = 8;
+
 /// The knowledge folder shipped inside the binary.
 static BUNDLED: include_dir::Dir<'static> =
     include_dir::include_dir!("$CARGO_MANIFEST_DIR/knowledge");

@@ -238,6 +238,13 @@ pub(super) fn check(
                 );
             }
         }
+        if e.keyword_raw.len() > super::MAX_KEYWORD_GROUPS {
+            r.at(
+                e.at,
+                format!("{field}.keywords"),
+                format!("at most {} keyword groups", super::MAX_KEYWORD_GROUPS),
+            );
+        }
         for (g, group) in e.keyword_raw.iter().enumerate() {
             if group.is_empty() {
                 r.at(

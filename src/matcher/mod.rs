@@ -132,7 +132,36 @@ const AUTO_MAX: usize = 3;
 /// Evidence kept per candidate; a message repeating `error: 14` a thousand times needs one.
 const MAX_EVIDENCE: usize = 8;
 /// Keyword occurrences kept per candidate (groups are still counted beyond it).
-const MAX_KEYWORD_TERMS: usize = 16;
+const MAX_KEYWORD_TERMS: usize = 12;
+/// Keyword groups an entry may have (validation rejects more).
+const MAX_GROUPS: usize = crate::knowledge::MAX_KEYWORD_GROUPS;
+
+/// Keyword occurrences of one candidate, stored inline: a common word such as "request"
+/// touches dozens of entries, and none of them should cost an allocation.
+#[derive(Debug, Clone, Default)]
+struct KeywordHits {
+    len: u8,
+    hits: [(u32, u32, TermId); MAX_KEYWORD_TERMS],
+}
+
+impl KeywordHits {
+    fn push(&mut self, r: Range<usize>, id: TermId) {
+        if usize::from(self.len) < MAX_KEYWORD_TERMS {
+            self.hits[usize::from(self.len)] = (r.start as u32, r.end as u32, id);
+            self.len += 1;
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (Range<usize>, TermId)> + '_ {
+        self.hits[..usize::from(self.len)]
+            .iter()
+            .map(|&(s, e, id)| (s as usize..e as usize, id))
+    }
+
+    fn first(&self) -> Option<(Range<usize>, TermId)> {
+        self.iter().next()
+    }
+}
 
 #[derive(Debug, Clone, Copy)]
 enum Role {
@@ -203,9 +232,9 @@ struct Candidate {
     keyword_groups: u64,
     /// Per group, how specific its most specific hit term was (1 for a term used by one
     /// entry, less for words shared by many): ranks partial matches in Lookup mode.
-    group_specificity: Vec<f32>,
+    group_specificity: [f32; MAX_GROUPS],
     /// Original byte range and text of each keyword found.
-    keyword_terms: Vec<(Range<usize>, TermId)>,
+    keyword_terms: KeywordHits,
     evidence: Vec<(f32, Evidence)>,
 }
 
@@ -251,7 +280,7 @@ impl Matcher {
             for p in &e.phrases {
                 add(p, Role::Phrase { entry }, &mut builder);
             }
-            for (g, group) in e.keywords.iter().enumerate().take(64) {
+            for (g, group) in e.keywords.iter().enumerate().take(MAX_GROUPS) {
                 for t in group {
                     add(
                         t,
@@ -263,7 +292,7 @@ impl Matcher {
                     );
                 }
             }
-            groups.push(e.keywords.len().min(64) as u8);
+            groups.push(e.keywords.len().min(MAX_GROUPS) as u8);
             for p in &e.patterns {
                 let p = ascii_word_boundaries(p);
                 let re = Regex::new(&p).map_err(|source| MatcherError::Pattern {
@@ -362,7 +391,8 @@ impl Matcher {
             let orig = folded.original_range(r.clone());
             Evidence {
                 kind,
-                text: text[orig.clone()].to_string(),
+                // Filled in only for answers that are returned (most candidates are not).
+                text: String::new(),
                 start: orig.start,
                 end: orig.end,
                 in_fail_object: in_object(r),
@@ -375,6 +405,10 @@ impl Matcher {
         // thousand times adds nothing but time.
         // Two bits per term: seen inside code, seen outside code.
         let mut seen = vec![0u64; self.roles.len().div_ceil(32)];
+        // Keyword hits are only noted here; candidates are made after the scan, for the
+        // entries that can use them (a word like "request" touches dozens of entries).
+        let mut keyword_hits: Vec<(TermId, Range<usize>)> = Vec::new();
+        let mut groups_hit = vec![0u8; self.groups.len()];
         self.terms.scan(&folded.text, |id: TermId, r, kind| {
             let code = in_code(&r);
             let (word, shift) = (id as usize / 32, (id as usize % 32) * 2);
@@ -384,6 +418,7 @@ impl Matcher {
                 return;
             }
             seen[word] |= bit << shift;
+            let mut keyword_hit = false;
             for role in &self.roles[id as usize] {
                 // A typo only counts for question keywords: "fired" is not "fixed", and
                 // "unable to resolve host" is not "resolved".
@@ -400,17 +435,11 @@ impl Matcher {
                         literals.push((entry, EvidenceKind::Phrase, r.clone()));
                     }
                     Role::Keyword { entry, group } if !code => {
-                        let c = cands.get(entry);
-                        c.keyword_groups |= 1 << group;
-                        let g = usize::from(group);
-                        if c.group_specificity.len() <= g {
-                            c.group_specificity.resize(g + 1, 0.0);
+                        if !keyword_hit {
+                            keyword_hits.push((id, r.clone()));
+                            keyword_hit = true;
                         }
-                        c.group_specificity[g] =
-                            c.group_specificity[g].max(self.specificity[id as usize]);
-                        if c.keyword_terms.len() < MAX_KEYWORD_TERMS {
-                            c.keyword_terms.push((folded.original_range(r.clone()), id));
-                        }
+                        groups_hit[entry as usize] |= 1 << group;
                     }
                     _ => {}
                 }
@@ -424,6 +453,50 @@ impl Matcher {
                 literals.push((*entry, EvidenceKind::Pattern, m.range()));
             }
         }
+        // Codes in free text and in fail objects.
+        let mut found = Vec::new();
+        self.codes.scan(
+            &folded.text,
+            |name| self.net_names.get(name).copied(),
+            &mut found,
+        );
+        for o in &objects {
+            object_codes(o, &mut found);
+        }
+
+        // Keyword evidence for the entries that can use it: every entry in Lookup mode; in
+        // Auto mode those whose groups all matched, or that a code or phrase points at.
+        let mut wanted: Vec<bool> = (0..self.groups.len())
+            .map(|e| {
+                let hit = groups_hit[e];
+                hit != 0
+                    && (mode == Mode::Lookup
+                        || u32::from(hit).count_ones() == u32::from(self.groups[e]))
+            })
+            .collect();
+        for e in literals.iter().map(|l| l.0).chain(
+            found
+                .iter()
+                .filter_map(|f| self.code_owner.get(&f.code).copied()),
+        ) {
+            wanted[e as usize] = groups_hit[e as usize] != 0;
+        }
+        for (id, r) in &keyword_hits {
+            for role in &self.roles[*id as usize] {
+                if let Role::Keyword { entry, group } = *role {
+                    if !wanted[entry as usize] {
+                        continue;
+                    }
+                    let c = cands.get(entry);
+                    c.keyword_groups |= 1 << group;
+                    let g = usize::from(group);
+                    c.group_specificity[g] =
+                        c.group_specificity[g].max(self.specificity[*id as usize]);
+                    c.keyword_terms.push(folded.original_range(r.clone()), *id);
+                }
+            }
+        }
+
         // Weighed only now that every context word has been seen.
         for (entry, kind, r) in literals {
             let platform = self.knowledge.entries()[entry as usize].platform;
@@ -436,17 +509,7 @@ impl Matcher {
             cands.get(entry).add_strong(weight, || evidence(kind, &r));
         }
 
-        // Codes in free text and in fail objects.
-        let mut found = Vec::new();
         let mut coded: Vec<(u32, Code, Range<usize>)> = Vec::new();
-        self.codes.scan(
-            &folded.text,
-            |name| self.net_names.get(name).copied(),
-            &mut found,
-        );
-        for o in &objects {
-            object_codes(o, &mut found);
-        }
         let mut repeats: HashMap<(Code, CodeForm), u8> = HashMap::default();
         for f in &found {
             let Some(&entry) = self.code_owner.get(&f.code) else {
@@ -612,7 +675,12 @@ impl Matcher {
         let e = &self.knowledge.entries()[entry as usize];
         let groups = usize::from(self.groups[entry as usize]);
         let hit = c.keyword_groups.count_ones() as usize;
+        // In Auto mode only a strong signal or a fully matched question can ever speak.
+        if mode == Mode::Auto && c.strong == 0.0 && (groups == 0 || hit < groups) {
+            return None;
+        }
         let mut keyword_score = 0.0f32;
+        let mut words: Vec<&str> = Vec::new();
         if groups > 0 && hit > 0 {
             let base = if hit == groups {
                 match groups {
@@ -628,10 +696,9 @@ impl Matcher {
             };
             if base > 0.0 {
                 let mut distinct: Vec<TermId> = Vec::new();
-                let mut words: Vec<&str> = Vec::new();
-                for (r, id) in &c.keyword_terms {
-                    if !distinct.contains(id) {
-                        distinct.push(*id);
+                for (r, id) in c.keyword_terms.iter() {
+                    if !distinct.contains(&id) {
+                        distinct.push(id);
                         if words.len() < 4 {
                             words.push(&text[r.clone()]);
                         }
@@ -652,7 +719,7 @@ impl Matcher {
                             groups_hit: hit,
                             groups,
                         },
-                        text: words.join(", "),
+                        text: String::new(),
                         start: first.start,
                         end: first.end,
                         in_fail_object: false,
@@ -723,7 +790,11 @@ impl Matcher {
         if mode == Mode::Auto && (s.addressed_to_someone || s.resolved && !s.question) {
             score -= 0.3;
         }
-        if score <= 0.0 {
+        let floor = match mode {
+            Mode::Auto => self.auto_threshold,
+            Mode::Lookup => LOOKUP_FLOOR,
+        };
+        if score <= 0.0 || score < floor {
             return None;
         }
         let raw = score;
@@ -732,6 +803,12 @@ impl Matcher {
         c.evidence
             .dedup_by(|a, b| a.1.kind == b.1.kind && a.1.start == b.1.start);
         c.evidence.truncate(5);
+        for (_, ev) in &mut c.evidence {
+            ev.text = match ev.kind {
+                EvidenceKind::Keywords { .. } => words.join(", "),
+                _ => text[ev.start..ev.end].to_string(),
+            };
+        }
         Some((
             raw,
             Match {
@@ -814,12 +891,12 @@ impl Candidate {
     fn has_independent_keyword(&self, code: &Range<usize>) -> bool {
         let overlaps = |a: &Range<usize>, b: &Range<usize>| a.start < b.end && b.start < a.end;
         self.keyword_terms.iter().any(|(t, _)| {
-            !overlaps(t, code)
+            !overlaps(&t, code)
                 && !self
                     .evidence
                     .iter()
                     .filter(|(_, ev)| !matches!(ev.kind, EvidenceKind::Keywords { .. }))
-                    .any(|(_, ev)| overlaps(t, &(ev.start..ev.end)))
+                    .any(|(_, ev)| overlaps(&t, &(ev.start..ev.end)))
         })
     }
 

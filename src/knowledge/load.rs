@@ -7,7 +7,7 @@ use toml::de::{DeTable, DeValue, ValueDeserializer};
 use toml::Spanned;
 
 use super::types::{Code, Entry, Example, Link, Localized, Platform, TableRow, Vocabulary};
-use super::{line_col, Problem, SourceFile};
+use super::{LineIndex, Problem, SourceFile};
 
 /// Where a value sits: file index and byte offset.
 #[derive(Debug, Clone, Copy, Default)]
@@ -121,12 +121,13 @@ struct RawVocabulary {
 struct Ctx<'a> {
     files: &'a [SourceFile],
     file: usize,
+    lines: LineIndex,
     problems: &'a mut Vec<Problem>,
 }
 
 impl Ctx<'_> {
     fn problem(&mut self, offset: usize, field: impl Into<String>, message: impl Into<String>) {
-        let (line, col) = line_col(&self.files[self.file].text, offset);
+        let (line, col) = self.lines.line_col(&self.files[self.file].text, offset);
         self.problems.push(Problem {
             file: self.files[self.file].name.clone(),
             line,
@@ -172,6 +173,7 @@ pub(super) fn parse_files(files: &[SourceFile]) -> Loaded {
         let mut ctx = Ctx {
             files,
             file,
+            lines: LineIndex::new(&source.text),
             problems: &mut loaded.problems,
         };
         let root = match DeTable::parse(&source.text) {
@@ -516,7 +518,9 @@ fn parse_entry(
         .examples
         .into_iter()
         .map(|e| {
-            let (line, col) = line_col(&ctx.files[ctx.file].text, e.span().start);
+            let (line, col) = ctx
+                .lines
+                .line_col(&ctx.files[ctx.file].text, e.span().start);
             Example {
                 text: e.into_inner(),
                 line,

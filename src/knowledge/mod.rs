@@ -179,6 +179,37 @@ pub fn read_dir(dir: &Path) -> Result<Vec<SourceFile>, KnowledgeError> {
         .collect()
 }
 
+/// Line starts of one file, so that many offsets convert to line and column cheaply.
+#[derive(Debug, Clone)]
+pub(crate) struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    /// Indexes `text`'s lines (one pass).
+    pub(crate) fn new(text: &str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(
+            text.bytes()
+                .enumerate()
+                .filter(|(_, b)| *b == b'\n')
+                .map(|(i, _)| i + 1),
+        );
+        LineIndex { starts }
+    }
+
+    /// 1-based line and column (in characters) of byte `offset` in `text`.
+    pub(crate) fn line_col(&self, text: &str, offset: usize) -> (usize, usize) {
+        let mut offset = offset.min(text.len());
+        while !text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let line = self.starts.partition_point(|&s| s <= offset);
+        let start = self.starts[line - 1];
+        (line, text[start..offset].chars().count() + 1)
+    }
+}
+
 /// Converts a byte offset into a 1-based line and column (in characters).
 pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(text.len());
@@ -203,5 +234,9 @@ mod tests {
         assert_eq!(line_col(t, 0), (1, 1));
         assert_eq!(line_col(t, 3), (2, 1));
         assert_eq!(line_col(t, t.find('x').unwrap()), (2, 3));
+        let ix = LineIndex::new(t);
+        for offset in 0..=t.len() {
+            assert_eq!(ix.line_col(t, offset), line_col(t, offset), "{offset}");
+        }
     }
 }

@@ -81,7 +81,7 @@ impl TermIndexBuilder {
                         .entry(text.clone().into_boxed_str())
                         .or_default()
                         .push(id);
-                    for_each_deletion(text, |d| {
+                    for_each_deletion(text, &mut String::new(), |d| {
                         let list = fuzzy.entry(d.into()).or_default();
                         if !list.contains(&id) {
                             list.push(id);
@@ -111,13 +111,13 @@ const FUZZY_WORDS_MAX: usize = 128;
 /// Words longer than this are never matched with a typo (no term is that long).
 const FUZZY_MAX: usize = 24;
 
-fn for_each_deletion(word: &str, mut f: impl FnMut(&str)) {
-    let mut buf = String::with_capacity(word.len());
+/// Calls `f` with every one-letter deletion of `word` (ASCII), built in `buf`.
+fn for_each_deletion(word: &str, buf: &mut String, mut f: impl FnMut(&str)) {
     for i in 0..word.len() {
         buf.clear();
         buf.push_str(&word[..i]);
         buf.push_str(&word[i + 1..]);
-        f(&buf);
+        f(buf);
     }
 }
 
@@ -195,6 +195,7 @@ impl TermIndex {
         }
         let mut i = 0;
         let mut words_checked = 0;
+        let mut buf = String::with_capacity(FUZZY_MAX);
         while i < bytes.len() && words_checked < FUZZY_WORDS_MAX {
             if !bytes[i].is_ascii_alphabetic() {
                 i += 1;
@@ -236,7 +237,7 @@ impl TermIndex {
                 }
             };
             check(word);
-            for_each_deletion(word, &mut check);
+            for_each_deletion(word, &mut buf, &mut check);
             if let Some(id) = found {
                 hit(id, start..i, HitKind::Typo);
             }

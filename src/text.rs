@@ -24,15 +24,30 @@ impl Folded {
         let mut text = String::with_capacity(original.len());
         let mut origin = Vec::with_capacity(original.len());
         let mut last_space = true;
-        for (offset, c) in original.char_indices() {
-            let offset = offset as u32;
-            // Fast path for printable ASCII, most of every message.
-            if c.is_ascii_graphic() {
-                text.push(c.to_ascii_lowercase());
-                origin.push(offset);
-                last_space = false;
+        let bytes = original.as_bytes();
+        let mut at = 0;
+        while at < bytes.len() {
+            // Fast path for ASCII, most of every message: no char decoding.
+            let b = bytes[at];
+            if b.is_ascii() {
+                if b.is_ascii_graphic() {
+                    text.push(char::from(b.to_ascii_lowercase()));
+                    origin.push(at as u32);
+                    last_space = false;
+                } else if (b.is_ascii_whitespace() || b == 0x0b) && !last_space {
+                    text.push(' ');
+                    origin.push(at as u32);
+                    last_space = true;
+                }
+                at += 1;
                 continue;
             }
+            let c = original[at..]
+                .chars()
+                .next()
+                .expect("at is a char boundary");
+            let offset = at as u32;
+            at += c.len_utf8();
             if is_cjk(c) {
                 text.push(c);
                 origin.extend(std::iter::repeat_n(offset, c.len_utf8()));

@@ -95,20 +95,21 @@ impl FailObject {
             _ => None,
         }
     }
+}
 
-    fn is_failure_shaped(&self) -> bool {
-        self.fields.iter().any(|f| {
-            matches!(
-                f.key,
-                FieldKey::Error
-                    | FieldKey::Errno
-                    | FieldKey::ErrMsg
-                    | FieldKey::ErrorMessage
-                    | FieldKey::StatusCode
-            )
-        }) || (self.get(FieldKey::Status).is_some()
-            && (self.get(FieldKey::Data).is_some() || self.get(FieldKey::Headers).is_some()))
-    }
+/// Whether an object with these fields looks like a fail (or an HTTP success) result.
+fn is_failure_shaped(fields: &[Field]) -> bool {
+    let has = |key| fields.iter().any(|f: &Field| f.key == key);
+    fields.iter().any(|f| {
+        matches!(
+            f.key,
+            FieldKey::Error
+                | FieldKey::Errno
+                | FieldKey::ErrMsg
+                | FieldKey::ErrorMessage
+                | FieldKey::StatusCode
+        )
+    }) || (has(FieldKey::Status) && (has(FieldKey::Data) || has(FieldKey::Headers)))
 }
 
 /// Nesting deeper than this is skipped (counted, not tracked).
@@ -122,7 +123,8 @@ struct Frame {
     /// The pending key and where it started.
     key: Option<(Option<FieldKey>, usize)>,
     colon: bool,
-    fields: Vec<Field>,
+    /// Where this frame's fields start in the shared field list.
+    fields_from: usize,
 }
 
 /// Finds fail-shaped objects in `text` (folded), innermost first, in one pass.
@@ -131,6 +133,9 @@ pub fn scan(text: &str) -> Vec<FailObject> {
     let mut out = Vec::new();
     let mut stack: Vec<Frame> = Vec::new();
     let mut overflow = 0usize;
+    // One list for the fields of every open object (each frame owns a tail of it), so that
+    // a message full of braces costs no allocation per brace.
+    let mut fields: Vec<Field> = Vec::new();
     let mut i = 0;
     while i < b.len() {
         let c = b[i];
@@ -147,7 +152,7 @@ pub fn scan(text: &str) -> Vec<FailObject> {
                 object,
                 key: None,
                 colon: false,
-                fields: Vec::new(),
+                fields_from: fields.len(),
             });
             i += 1;
             continue;
@@ -156,7 +161,7 @@ pub fn scan(text: &str) -> Vec<FailObject> {
             b'{' | b'[' => {
                 if let Some(top) = stack.last_mut() {
                     if top.colon {
-                        record(top, FieldValue::Other, i + 1);
+                        record(top, &mut fields, FieldValue::Other, i + 1);
                     }
                 }
                 if stack.len() < MAX_DEPTH && overflow == 0 {
@@ -165,7 +170,7 @@ pub fn scan(text: &str) -> Vec<FailObject> {
                         object: c == b'{',
                         key: None,
                         colon: false,
-                        fields: Vec::new(),
+                        fields_from: fields.len(),
                     });
                 } else {
                     overflow += 1;
@@ -176,15 +181,14 @@ pub fn scan(text: &str) -> Vec<FailObject> {
                 if overflow > 0 {
                     overflow -= 1;
                 } else if let Some(frame) = stack.pop() {
-                    if frame.object && out.len() < MAX_OBJECTS {
-                        let obj = FailObject {
+                    let own = &fields[frame.fields_from..];
+                    if frame.object && out.len() < MAX_OBJECTS && is_failure_shaped(own) {
+                        out.push(FailObject {
                             span: frame.start..i + 1,
-                            fields: frame.fields,
-                        };
-                        if obj.is_failure_shaped() {
-                            out.push(obj);
-                        }
+                            fields: own.to_vec(),
+                        });
                     }
+                    fields.truncate(frame.fields_from);
                 }
                 i += 1;
             }
@@ -193,7 +197,7 @@ pub fn scan(text: &str) -> Vec<FailObject> {
                 if overflow == 0 {
                     if let Some(top) = stack.last_mut() {
                         let content = (i + 1)..if closed { end - 1 } else { end };
-                        token(top, text, i, end, Token::Text(content));
+                        token(top, &mut fields, text, i, end, Token::Text(content));
                     }
                 }
                 i = end;
@@ -209,7 +213,7 @@ pub fn scan(text: &str) -> Vec<FailObject> {
             b',' | b';' | b'\n' => {
                 if let Some(top) = stack.last_mut() {
                     if top.colon {
-                        record(top, FieldValue::Other, i);
+                        record(top, &mut fields, FieldValue::Other, i);
                     }
                     top.key = None;
                     top.colon = false;
@@ -231,7 +235,7 @@ pub fn scan(text: &str) -> Vec<FailObject> {
                             .next()
                             .and_then(|s| s.parse::<i64>().ok())
                             .unwrap_or(i64::MAX);
-                        token(top, text, start, i, Token::Number(n));
+                        token(top, &mut fields, text, start, i, Token::Number(n));
                     }
                 }
             }
@@ -243,7 +247,7 @@ pub fn scan(text: &str) -> Vec<FailObject> {
                 }
                 if overflow == 0 {
                     if let Some(top) = stack.last_mut() {
-                        token(top, text, start, i, Token::Word);
+                        token(top, &mut fields, text, start, i, Token::Word);
                     }
                 }
             }
@@ -281,7 +285,14 @@ enum Token {
     Word,
 }
 
-fn token(top: &mut Frame, text: &str, start: usize, end: usize, tok: Token) {
+fn token(
+    top: &mut Frame,
+    fields: &mut Vec<Field>,
+    text: &str,
+    start: usize,
+    end: usize,
+    tok: Token,
+) {
     if !top.object {
         return;
     }
@@ -291,7 +302,7 @@ fn token(top: &mut Frame, text: &str, start: usize, end: usize, tok: Token) {
             Token::Number(n) => FieldValue::Number(n),
             Token::Word => FieldValue::Other,
         };
-        record(top, value, end);
+        record(top, fields, value, end);
         return;
     }
     if top.key.is_none() {
@@ -303,9 +314,9 @@ fn token(top: &mut Frame, text: &str, start: usize, end: usize, tok: Token) {
     }
 }
 
-fn record(top: &mut Frame, value: FieldValue, end: usize) {
+fn record(top: &mut Frame, fields: &mut Vec<Field>, value: FieldValue, end: usize) {
     if let Some((Some(key), start)) = top.key.take() {
-        top.fields.push(Field {
+        fields.push(Field {
             key,
             value,
             span: start..end,

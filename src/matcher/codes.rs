@@ -104,16 +104,16 @@ impl CodeScanner {
         )
         .expect("static regex");
         let reason = Regex::new(
-            r"(?x)(?-u:\b)(?P<num>[1-5][0-9]{2})\s?(?:bad\srequest|unauthori[sz]ed|forbidden|not\sfound|request\sentity\stoo\slarge|payload\stoo\slarge|content\stoo\slarge|internal\sserver\serror|bad\sgateway|service\sunavailable|gateway\stime-?out)",
+            r"(?x)(?-u:\b)[1-5][0-9]{2}\s?(?:bad\srequest|unauthori[sz]ed|forbidden|not\sfound|request\sentity\stoo\slarge|payload\stoo\slarge|content\stoo\slarge|internal\sserver\serror|bad\sgateway|service\sunavailable|gateway\stime-?out)",
         )
         .expect("static regex");
-        let net_name = Regex::new(r"(?-u:\b)err_(?P<name>[a-z_]{3,40})").expect("static regex");
+        let net_name = Regex::new(r"(?-u:\b)err_[a-z_]{3,40}").expect("static regex");
         let net_number = Regex::new(
-            r"(?:(?P<a>-[0-9]{1,3})\s?:\s?net::|cronet_error_code\s?:\s?(?P<b>-[0-9]{1,3})|(?-u:\b)errcode\s?:\s?(?P<c>-[0-9]{1,3}))",
+            r"(?:-[0-9]{1,3}\s?:\s?net::|cronet_error_code\s?:\s?-[0-9]{1,3}|(?-u:\b)errcode\s?:\s?-[0-9]{1,3})",
         )
         .expect("static regex");
         let bare =
-            Regex::new(r"(?:^|[^0-9a-z_.:#$¥￥+/-])(?P<num>-?[0-9]{1,6})(?:$|[^0-9a-z_.:%])")
+            Regex::new(r"(?:^|[^0-9a-z_.:#$¥￥+/-])-?[0-9]{1,6}(?:$|[^0-9a-z_.:%])")
                 .expect("static regex");
         CodeScanner {
             keyed,
@@ -198,36 +198,36 @@ impl CodeScanner {
             };
             out.extend(item);
         }
-        for caps in self.reason.captures_iter(text).take(MAX_MATCHES) {
-            let whole = caps.get(0).expect("match");
-            if let Ok(n) = caps["num"].parse::<u16>() {
+        // As above: plain matches, the parts read off the matched text.
+        for m in self.reason.find_iter(text).take(MAX_MATCHES) {
+            if let Ok(n) = m.as_str()[..3].parse::<u16>() {
                 out.push(FoundCode {
                     code: Code::Http(n),
                     form: CodeForm::Explicit,
-                    span: whole.range(),
+                    span: m.range(),
                 });
             }
         }
-        for caps in self.net_name.captures_iter(text).take(MAX_MATCHES) {
-            if let Some(n) = net_names(&caps["name"]) {
+        for m in self.net_name.find_iter(text).take(MAX_MATCHES) {
+            if let Some(n) = net_names(&m.as_str()["err_".len()..]) {
                 out.push(FoundCode {
                     code: Code::Net(n),
                     form: CodeForm::Explicit,
-                    span: caps.get(0).expect("match").range(),
+                    span: m.range(),
                 });
             }
         }
-        for caps in self.net_number.captures_iter(text).take(MAX_MATCHES) {
-            let m = caps
-                .name("a")
-                .or(caps.name("b"))
-                .or(caps.name("c"))
-                .expect("one group");
-            if let Ok(n) = m.as_str().parse::<i32>() {
+        for m in self.net_number.find_iter(text).take(MAX_MATCHES) {
+            let matched = m.as_str();
+            let number = matched
+                .find('-')
+                .map(|i| &matched[i..])
+                .map(|rest| &rest[..1 + rest[1..].bytes().take_while(u8::is_ascii_digit).count()]);
+            if let Some(n) = number.and_then(|n| n.parse::<i32>().ok()) {
                 out.push(FoundCode {
                     code: Code::Net(n),
                     form: CodeForm::Explicit,
-                    span: caps.get(0).expect("match").range(),
+                    span: m.range(),
                 });
             }
         }
@@ -237,10 +237,21 @@ impl CodeScanner {
     pub fn bare_numbers(&self, text: &str, limit: usize, out: &mut Vec<(i64, Range<usize>)>) {
         let mut at = 0;
         while at < text.len() && out.len() < limit {
-            let Some(caps) = self.bare.captures_at(text, at) else {
+            let Some(whole) = self.bare.find_at(text, at) else {
                 break;
             };
-            let m = caps.name("num").expect("num");
+            // The match includes one character of context on each side; the number is the
+            // run of digits (with its sign) inside it.
+            let matched = whole.as_str();
+            let Some(first) = matched.find(|c: char| c.is_ascii_digit()) else {
+                break;
+            };
+            let start = if matched[..first].ends_with('-') { first - 1 } else { first };
+            let len = matched[first..].bytes().take_while(u8::is_ascii_digit).count();
+            let m = NumberAt {
+                text: &matched[start..first + len],
+                at: whole.start() + start,
+            };
             // A number followed by a word or a count is a quantity, not a code
             // ("500 users", "500 个用户").
             let followed_by_word = text[m.end()..]
@@ -253,6 +264,26 @@ impl CodeScanner {
             }
             at = m.end();
         }
+    }
+}
+
+/// A number found in text: its digits and where they start.
+struct NumberAt<'t> {
+    text: &'t str,
+    at: usize,
+}
+
+impl NumberAt<'_> {
+    fn end(&self) -> usize {
+        self.at + self.text.len()
+    }
+
+    fn range(&self) -> Range<usize> {
+        self.at..self.end()
+    }
+
+    fn as_str(&self) -> &str {
+        self.text
     }
 }
 

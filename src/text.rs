@@ -29,12 +29,22 @@ impl Folded {
         while at < bytes.len() {
             // Fast path for ASCII, most of every message: no char decoding.
             let b = bytes[at];
+            if b.is_ascii_graphic() {
+                // A whole run of printable ASCII at once.
+                let run = bytes[at..]
+                    .iter()
+                    .take_while(|b| b.is_ascii_graphic())
+                    .count();
+                let len = text.len();
+                text.push_str(&original[at..at + run]);
+                text[len..].make_ascii_lowercase();
+                origin.extend(at as u32..(at + run) as u32);
+                last_space = false;
+                at += run;
+                continue;
+            }
             if b.is_ascii() {
-                if b.is_ascii_graphic() {
-                    text.push(char::from(b.to_ascii_lowercase()));
-                    origin.push(at as u32);
-                    last_space = false;
-                } else if (b.is_ascii_whitespace() || b == 0x0b) && !last_space {
+                if (b.is_ascii_whitespace() || b == 0x0b) && !last_space {
                     text.push(' ');
                     origin.push(at as u32);
                     last_space = true;

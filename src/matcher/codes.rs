@@ -112,9 +112,8 @@ impl CodeScanner {
             r"(?:-[0-9]{1,3}\s?:\s?net::|cronet_error_code\s?:\s?-[0-9]{1,3}|(?-u:\b)errcode\s?:\s?-[0-9]{1,3})",
         )
         .expect("static regex");
-        let bare =
-            Regex::new(r"(?:^|[^0-9a-z_.:#$¥￥+/-])-?[0-9]{1,6}(?:$|[^0-9a-z_.:%])")
-                .expect("static regex");
+        let bare = Regex::new(r"(?:^|[^0-9a-z_.:#$¥￥+/-])-?[0-9]{1,6}(?:$|[^0-9a-z_.:%])")
+            .expect("static regex");
         CodeScanner {
             keyed,
             reason,
@@ -246,8 +245,15 @@ impl CodeScanner {
             let Some(first) = matched.find(|c: char| c.is_ascii_digit()) else {
                 break;
             };
-            let start = if matched[..first].ends_with('-') { first - 1 } else { first };
-            let len = matched[first..].bytes().take_while(u8::is_ascii_digit).count();
+            let start = if matched[..first].ends_with('-') {
+                first - 1
+            } else {
+                first
+            };
+            let len = matched[first..]
+                .bytes()
+                .take_while(u8::is_ascii_digit)
+                .count();
             let m = NumberAt {
                 text: &matched[start..first + len],
                 at: whole.start() + start,

@@ -187,6 +187,9 @@ impl CodeScanner {
                         Some(found(Code::AlipayError(n as u32), form))
                     } else if (100..=599).contains(&n) {
                         http(n).map(|c| found(c, CodeForm::Loose))
+                    } else if (600_000..=606_999).contains(&n) {
+                        // "报 600001": a WeChat network errno written after an error word.
+                        Some(found(Code::Errno(n as u32), CodeForm::Loose))
                     } else if n < 0 {
                         Some(found(Code::Net(n as i32), CodeForm::Loose))
                     } else {
@@ -443,6 +446,10 @@ mod tests {
     #[test]
     fn wechat_errno_and_net_errors() {
         assert_eq!(codes("errno: 600002")[0].0, Code::Errno(600002));
+        assert_eq!(
+            codes("小程序请求偶尔报 600001")[0],
+            (Code::Errno(600001), CodeForm::Loose)
+        );
         assert_eq!(codes("\"errno\":600003")[0].0, Code::Errno(600003));
         let c = codes("request:fail -2:net::ERR_FAILED");
         assert!(c.contains(&(Code::Net(-2), CodeForm::Explicit)));

@@ -101,6 +101,8 @@ pub struct Answer<'k> {
 
 /// How many "also see" entries a reply shows.
 pub const ALSO_SEE_MAX: usize = 2;
+/// Score another candidate needs to be shown as "also see" before the entry's own links.
+const ALSO_SEE_MIN_SCORE: f32 = 0.5;
 
 impl<'k> Answer<'k> {
     /// The answer for the best of `matches`, with "also see" from the other matches and the
@@ -113,7 +115,12 @@ impl<'k> Answer<'k> {
             _ => None,
         });
         let mut also: Vec<&Entry> = Vec::new();
-        let others = matches[1..].iter().map(|m| m.id.as_str());
+        // Other candidates only when they are answers in their own right, not the weak
+        // partial matches a direct question also returns.
+        let others = matches[1..]
+            .iter()
+            .filter(|m| m.score >= ALSO_SEE_MIN_SCORE && m.score >= best.score - 0.3)
+            .map(|m| m.id.as_str());
         for id in others.chain(entry.see_also.iter().map(String::as_str)) {
             if also.len() == ALSO_SEE_MAX {
                 break;

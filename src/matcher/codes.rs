@@ -33,7 +33,7 @@ pub struct FoundCode {
 
 /// Matches of one recogniser looked at per message: the first few occurrences of a code
 /// say everything, and a pasted log repeating it thousands of times must stay cheap.
-const MAX_MATCHES: usize = 64;
+const MAX_MATCHES: usize = 24;
 
 /// Compiled code recognisers.
 #[derive(Debug, Clone)]

@@ -410,9 +410,12 @@ impl Matcher {
         let mut keyword_hits: Vec<(TermId, Range<usize>)> = Vec::new();
         let mut groups_hit = vec![0u8; self.groups.len()];
         self.terms.scan(&folded.text, |id: TermId, r, kind| {
-            let code = in_code(&r);
             let (word, shift) = (id as usize / 32, (id as usize % 32) * 2);
             let state = (seen[word] >> shift) & 0b11;
+            if state & 0b10 != 0 {
+                return; // Already acted on outside code: nothing more to learn.
+            }
+            let code = in_code(&r);
             let bit = if code { 0b01 } else { 0b10 };
             if state & 0b10 != 0 || state & bit != 0 {
                 return;

@@ -162,14 +162,11 @@ pub fn code_span(s: &str) -> String {
         match c {
             '`' => out.push('ˋ'),
             '\n' | '\r' | '\t' => out.push(' '),
-            '@' | '<' | '#' => {
+            '#' => {
                 out.push(c);
                 out.push(ZWSP);
             }
-            ':' if it.peek() == Some(&'/') => {
-                out.push(':');
-                out.push(ZWSP);
-            }
+            c if defuse(c, it.peek(), &mut out) => {}
             c => out.push(c),
         }
     }
@@ -195,18 +192,29 @@ pub fn escape_text(s: &str) -> String {
                 out.push('\\');
                 out.push(c);
             }
-            '@' | '<' => {
-                out.push(c);
-                out.push(ZWSP);
-            }
-            ':' if it.peek() == Some(&'/') => {
-                out.push(':');
-                out.push(ZWSP);
-            }
+            c if defuse(c, it.peek(), &mut out) => {}
             c => out.push(c),
         }
     }
     out
+}
+
+/// Writes `c` so that it cannot start a mention (`@`, `<`) or a link (`://`), and says
+/// whether it did; other characters are left to the caller.
+fn defuse(c: char, next: Option<&char>, out: &mut String) -> bool {
+    match c {
+        '@' | '<' => {
+            out.push(c);
+            out.push(ZWSP);
+            true
+        }
+        ':' if next == Some(&'/') => {
+            out.push(':');
+            out.push(ZWSP);
+            true
+        }
+        _ => false,
+    }
 }
 
 /// A link title safe inside `[...]`, and a URL safe inside `(...)`.

@@ -9,11 +9,8 @@ use clap::{Parser, Subcommand};
 
 use crate::eval;
 use crate::knowledge::{Knowledge, KnowledgeError};
-use crate::matcher::{Matcher, MatcherError, Mode};
+use crate::matcher::{Matcher, MatcherError, Mode, DEFAULT_LOOKUP_CONFIDENCE};
 use crate::reply::{self, Answer, Lang};
-
-/// Lookup score from which `ask` shows an answer instead of suggestions.
-const ASK_CONFIDENT: f32 = 0.45;
 
 /// Answers Alipay my.request and WeChat wx.request network errors.
 #[derive(Debug, Parser)]
@@ -155,7 +152,9 @@ fn ask(
     let lang = lang.unwrap_or_else(|| Lang::detect(text));
     let matches = matcher.find(text, Mode::Lookup);
     let knowledge = matcher.knowledge();
-    let confident = matches.first().is_some_and(|m| m.score >= ASK_CONFIDENT);
+    let confident = matches
+        .first()
+        .is_some_and(|m| m.score >= DEFAULT_LOOKUP_CONFIDENCE);
     let mut out = std::io::stdout().lock();
     let answer = if confident {
         Answer::build(knowledge, &matches, lang)

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::matcher::DEFAULT_AUTO_THRESHOLD;
+use crate::matcher::{DEFAULT_AUTO_THRESHOLD, DEFAULT_LOOKUP_CONFIDENCE};
 use crate::reply::Lang;
 
 /// The environment variable holding the bot token.
@@ -115,7 +115,7 @@ impl Default for Settings {
             cooldown: Duration::from_secs(600),
             language: Language::Auto,
             auto_confidence: DEFAULT_AUTO_THRESHOLD,
-            lookup_confidence: 0.45,
+            lookup_confidence: DEFAULT_LOOKUP_CONFIDENCE,
             user_limit: 5,
             user_window: Duration::from_secs(60),
             edit_window: Duration::from_secs(300),

@@ -88,6 +88,11 @@ impl FailObject {
         self.fields.iter().find(|f| f.key == key)
     }
 
+    /// Whether `span` (folded text) lies inside this object.
+    pub fn contains(&self, span: &Range<usize>) -> bool {
+        self.span.start <= span.start && span.end <= self.span.end
+    }
+
     /// The number in field `key`, if it holds one.
     pub fn number(&self, key: FieldKey) -> Option<i64> {
         match self.get(key)?.value {

@@ -123,6 +123,8 @@ pub enum MatcherError {
 
 /// Score at or above which `Auto` mode speaks (the "normal" confidence).
 pub const DEFAULT_AUTO_THRESHOLD: f32 = 0.75;
+/// Lookup score from which a direct question gets an answer rather than suggestions.
+pub const DEFAULT_LOOKUP_CONFIDENCE: f32 = 0.45;
 /// Candidates below this are not shown even in `Lookup` mode.
 const LOOKUP_FLOOR: f32 = 0.12;
 /// How many candidates `Lookup` returns at most.
@@ -375,11 +377,7 @@ impl Matcher {
         let fences = code_fences(text);
         let in_code = |r: &Range<usize>| inside(&fences, folded.original_range(r.clone()).start);
         let objects = fail_object::scan(&folded.text);
-        let in_object = |r: &Range<usize>| {
-            objects
-                .iter()
-                .any(|o| o.span.start <= r.start && r.end <= o.span.end)
-        };
+        let in_object = |r: &Range<usize>| objects.iter().any(|o| o.contains(r));
 
         let mut signals = Signals {
             addressed_to_someone: addressed_to_someone(text),
@@ -536,11 +534,9 @@ impl Matcher {
             let c = cands.get(entry);
             let place = Placement {
                 in_object: in_object(&f.span),
-                beside_error_field: objects.iter().any(|o| {
-                    o.span.start <= f.span.start
-                        && f.span.end <= o.span.end
-                        && o.number(FieldKey::Error).is_some()
-                }),
+                beside_error_field: objects
+                    .iter()
+                    .any(|o| o.contains(&f.span) && o.number(FieldKey::Error).is_some()),
                 corroborated: c.has_independent_keyword(&folded.original_range(f.span.clone())),
             };
             let weight = code_weight(f.code, form, platform, place, &signals);
@@ -665,7 +661,6 @@ impl Matcher {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn score(
         &self,
         text: &str,
@@ -924,8 +919,7 @@ impl Candidate {
 /// Whether found code `f` corresponds to a recognised field of the object it sits in.
 fn object_field_code(objects: &[FailObject], f: &FoundCode) -> bool {
     objects.iter().any(|o| {
-        o.span.start <= f.span.start
-            && f.span.end <= o.span.end
+        o.contains(&f.span)
             && o.fields
                 .iter()
                 .any(|field| field.span.start <= f.span.start + 1 && f.span.start < field.span.end)

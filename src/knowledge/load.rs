@@ -105,6 +105,8 @@ struct RawContext {
     question: Vec<String>,
     #[serde(default)]
     resolved: Vec<String>,
+    #[serde(default)]
+    error: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -193,6 +195,7 @@ pub(super) fn parse_files(files: &[SourceFile]) -> Loaded {
                     voc.context_weak.extend(v.context.weak);
                     voc.question.extend(v.context.question);
                     voc.resolved.extend(v.context.resolved);
+                    voc.error.extend(v.context.error);
                     for (name, words) in v.platforms {
                         match name.get_ref().parse::<Platform>() {
                             Ok(p) => voc.platforms.entry(p).or_default().extend(words),
@@ -297,6 +300,7 @@ fn lower_all(v: &mut Vocabulary) {
         &mut v.context_weak,
         &mut v.question,
         &mut v.resolved,
+        &mut v.error,
     ] {
         for w in list.iter_mut() {
             *w = w.to_lowercase();

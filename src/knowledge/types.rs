@@ -221,6 +221,9 @@ pub struct Vocabulary {
     pub question: Vec<String>,
     /// Words saying the problem is already solved.
     pub resolved: Vec<String>,
+    /// Error words ("报错", "failed"): with a context word, a message worth reviewing when
+    /// nothing answers it.
+    pub error: Vec<String>,
     /// Platform hints.
     pub platforms: BTreeMap<Platform, Vec<String>>,
     /// Named concepts usable as `@name` in keywords.

@@ -171,9 +171,20 @@ enum Role {
     ContextWeak,
     Question,
     Resolved,
+    ErrorWord,
     Platform(Platform),
     Keyword { entry: u32, group: u8 },
     Phrase { entry: u32 },
+}
+
+/// An `Auto`-mode verdict plus what the bot needs to know about a message it stays silent on.
+#[derive(Debug, Clone, Default)]
+pub struct Assessment {
+    /// Answers above the threshold, best first (empty: stay silent).
+    pub answers: Vec<Match>,
+    /// The message names a request API, an error word or an error code and is not someone
+    /// saying it is solved or talking to another person: worth a human look when unanswered.
+    pub looks_like_request_error: bool,
 }
 
 /// A compiled matcher over one knowledge base.
@@ -201,6 +212,7 @@ struct Signals {
     context_weak: bool,
     question: bool,
     resolved: bool,
+    error_word: bool,
     /// The message starts by addressing another person (`@lily …`, `<@123> …`): usually an
     /// answer to someone else, not a question for the bot.
     addressed_to_someone: bool,
@@ -266,6 +278,9 @@ impl Matcher {
         }
         for t in &voc.resolved {
             add(t, Role::Resolved, &mut builder);
+        }
+        for t in &voc.error {
+            add(t, Role::ErrorWord, &mut builder);
         }
         for (p, words) in &voc.platforms {
             for t in words {
@@ -372,6 +387,17 @@ impl Matcher {
     /// Ranked answers for `text`, best first. In `Auto` mode an empty result means "stay
     /// silent"; `Lookup` returns the best candidates whenever anything matched at all.
     pub fn find(&self, text: &str, mode: Mode) -> Vec<Match> {
+        self.run(text, mode, self.auto_threshold).answers
+    }
+
+    /// `Auto` mode with a caller's threshold (a server's strict/normal/eager setting), and
+    /// whether the message looks like a request-error question even when nothing answers
+    /// it: such messages are what the people keeping the knowledge need to see.
+    pub fn assess(&self, text: &str, auto_threshold: f32) -> Assessment {
+        self.run(text, Mode::Auto, auto_threshold)
+    }
+
+    fn run(&self, text: &str, mode: Mode, auto_threshold: f32) -> Assessment {
         let text = truncate(text, MAX_INPUT_BYTES);
         let folded = Folded::new(text);
         let fences = code_fences(text);
@@ -431,6 +457,7 @@ impl Matcher {
                     Role::ContextWeak if !code => signals.context_weak = true,
                     Role::Question if !code => signals.question = true,
                     Role::Resolved if !code => signals.resolved = true,
+                    Role::ErrorWord if !code => signals.error_word = true,
                     Role::Platform(p) => signals.platform[p as usize] = true,
                     Role::Phrase { entry } if kind == HitKind::Exact => {
                         literals.push((entry, EvidenceKind::Phrase, r.clone()));
@@ -482,6 +509,7 @@ impl Matcher {
         ) {
             wanted[e as usize] = groups_hit[e as usize] != 0;
         }
+        let any_keyword = !keyword_hits.is_empty();
         for (id, r) in &keyword_hits {
             for role in &self.roles[*id as usize] {
                 if let Role::Keyword { entry, group } = *role {
@@ -589,9 +617,17 @@ impl Matcher {
             Mode::Auto => {}
         }
 
+        let context = signals.context_strong || signals.context_weak;
+        let looks_like_request_error = !(signals.addressed_to_someone
+            || signals.resolved && !signals.question)
+            && (!found.is_empty()
+                || context && signals.error_word
+                || signals.context_strong && signals.question && any_keyword);
         let mut ranked: Vec<(f32, Match)> = cands
             .into_touched()
-            .filter_map(|(entry, c)| self.score(text, entry, c, &signals, mode, &coded))
+            .filter_map(|(entry, c)| {
+                self.score(text, entry, c, &signals, mode, auto_threshold, &coded)
+            })
             .collect();
         // Rank on the uncapped score so that more evidence wins between two capped answers.
         ranked.sort_by(|(ra, a), (rb, b)| {
@@ -604,7 +640,7 @@ impl Matcher {
         let mut ranked: Vec<Match> = ranked.into_iter().map(|(_, m)| m).collect();
         match mode {
             Mode::Auto => {
-                ranked.retain(|m| m.score >= self.auto_threshold);
+                ranked.retain(|m| m.score >= auto_threshold);
                 ranked.truncate(AUTO_MAX);
             }
             Mode::Lookup => {
@@ -612,7 +648,10 @@ impl Matcher {
                 ranked.truncate(LOOKUP_MAX);
             }
         }
-        ranked
+        Assessment {
+            answers: ranked,
+            looks_like_request_error,
+        }
     }
 
     /// Signals only a direct question uses: bare numbers and entry ids.
@@ -668,6 +707,7 @@ impl Matcher {
         mut c: Candidate,
         s: &Signals,
         mode: Mode,
+        auto_threshold: f32,
         coded: &[(u32, Code, Range<usize>)],
     ) -> Option<(f32, Match)> {
         let e = &self.knowledge.entries()[entry as usize];
@@ -789,7 +829,7 @@ impl Matcher {
             score -= 0.3;
         }
         let floor = match mode {
-            Mode::Auto => self.auto_threshold,
+            Mode::Auto => auto_threshold,
             Mode::Lookup => LOOKUP_FLOOR,
         };
         if score <= 0.0 || score < floor {
@@ -1081,5 +1121,46 @@ mod tests {
         assert!(!addressed_to_someone("@here prod is down"));
         assert!(!addressed_to_someone("<@&456> role ping"));
         assert!(!addressed_to_someone("error: 14"));
+    }
+
+    fn bundled() -> Matcher {
+        Matcher::new(Arc::new(Knowledge::bundled().unwrap())).unwrap()
+    }
+
+    #[test]
+    fn assess_uses_the_callers_threshold() {
+        let m = bundled();
+        let text = "my.request 报错 error: 14";
+        let normal = m.assess(text, DEFAULT_AUTO_THRESHOLD);
+        assert_eq!(normal.answers[0].id, "alipay.error.14");
+        assert_eq!(
+            m.find(text, Mode::Auto)
+                .iter()
+                .map(|a| &a.id)
+                .collect::<Vec<_>>(),
+            normal.answers.iter().map(|a| &a.id).collect::<Vec<_>>()
+        );
+        let score = normal.answers[0].score;
+        assert!(m.assess(text, score + 0.01).answers.is_empty());
+    }
+
+    #[test]
+    fn what_looks_like_a_request_error() {
+        let m = bundled();
+        for text in [
+            "wx.request keeps failing on the test phone, no idea why",
+            "小程序接口调用失败了，怎么回事",
+            "got errno 600099 from the request",
+        ] {
+            assert!(m.assess(text, 0.99).looks_like_request_error, "{text}");
+        }
+        for text in [
+            "lunch at 12?",
+            "the build failed again, cargo says error[E0308]",
+            "thanks, my.request error 14 is fixed now",
+            "@lily the wx.request failure was the domain list",
+        ] {
+            assert!(!m.assess(text, 0.99).looks_like_request_error, "{text}");
+        }
     }
 }

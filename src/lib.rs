@@ -2,7 +2,9 @@
 //!
 //! Data flows one way: [`knowledge`] (load + validate files) → [`matcher`] (text in, ranked
 //! matches with evidence out) → [`reply`] (render a match for a terminal or an embed) →
-//! the front ends ([`cli`], and the Discord bot).
+//! the front ends ([`cli`], and the Discord bot). [`store`] keeps what the bot learns
+//! (settings, votes, the review log) and [`report`] turns it into a page for the people who
+//! keep the knowledge.
 
 pub mod cli;
 pub mod discord;
@@ -10,4 +12,5 @@ pub mod eval;
 pub mod knowledge;
 pub mod matcher;
 pub mod reply;
+pub mod store;
 pub mod text;

@@ -205,6 +205,13 @@ pub struct Matcher {
     auto_threshold: f32,
 }
 
+/// How one call scores: its mode and, for `Auto`, its threshold.
+#[derive(Debug, Clone, Copy)]
+struct Pass {
+    mode: Mode,
+    auto_threshold: f32,
+}
+
 /// Per-message signals that are not tied to one entry.
 #[derive(Debug, Default)]
 struct Signals {
@@ -626,7 +633,17 @@ impl Matcher {
         let mut ranked: Vec<(f32, Match)> = cands
             .into_touched()
             .filter_map(|(entry, c)| {
-                self.score(text, entry, c, &signals, mode, auto_threshold, &coded)
+                self.score(
+                    text,
+                    entry,
+                    c,
+                    &signals,
+                    Pass {
+                        mode,
+                        auto_threshold,
+                    },
+                    &coded,
+                )
             })
             .collect();
         // Rank on the uncapped score so that more evidence wins between two capped answers.
@@ -706,10 +723,13 @@ impl Matcher {
         entry: u32,
         mut c: Candidate,
         s: &Signals,
-        mode: Mode,
-        auto_threshold: f32,
+        pass: Pass,
         coded: &[(u32, Code, Range<usize>)],
     ) -> Option<(f32, Match)> {
+        let Pass {
+            mode,
+            auto_threshold,
+        } = pass;
         let e = &self.knowledge.entries()[entry as usize];
         let groups = usize::from(self.groups[entry as usize]);
         let hit = c.keyword_groups.count_ones() as usize;

@@ -13,10 +13,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use fake_discord::{ids::AUTO, message, FakeDiscord};
-use reqdoctor::discord::feedback::MemoryFeedback;
-use reqdoctor::discord::{Bot, Settings, Token};
+use reqdoctor::discord::{Bot, Settings, Setup, Token};
 use reqdoctor::knowledge::Knowledge;
 use reqdoctor::matcher::Matcher;
+use reqdoctor::store::{Location, Store};
 
 const MESSAGES: [&str; 4] = [
     "my.request fails:\n```\n{error: 14, status: 13, errorMessage: \"JSON parse data error\"}\n```",
@@ -51,7 +51,12 @@ fn main() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/discord/knowledge");
         let knowledge = Knowledge::from_dir(&dir).expect("fixture knowledge");
         let matcher = Matcher::new(Arc::new(knowledge)).expect("matcher");
-        let bot = Bot::connect(settings, &Token::new(fake_discord::TOKEN).unwrap(), Arc::new(matcher), Arc::new(MemoryFeedback::default()))
+        let db_dir = tempfile::tempdir().expect("temp dir");
+        let store = Store::connect(&Location::Sqlite(db_dir.path().join("bench.db")))
+            .await
+            .expect("store");
+        let setup = Setup { settings, matcher, store, knowledge_dir: None };
+        let bot = Bot::connect(setup, &Token::new(fake_discord::TOKEN).unwrap())
             .await
             .expect("bot connects");
         let stopper = bot.stopper();

@@ -44,6 +44,14 @@ impl Process {
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
+        // Each process gets its own database file, never one in the source tree.
+        static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let db = std::env::temp_dir().join(format!(
+            "reqdoctor-binary-test-{}-{}.db",
+            std::process::id(),
+            N.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        ));
+        cmd.env("REQDOCTOR_DATABASE", &db);
         for (k, v) in env {
             cmd.env(k, v);
         }

@@ -4,18 +4,20 @@
 //! Silence is never asserted by sleeping alone: after the message that must get no answer,
 //! a second message that does get one is sent, and the only reply must be to the second.
 
+mod common;
 mod fake_discord;
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use common::db::TestDb;
 use fake_discord::{
     dm, fixture, ids::*, message, sf, with, FakeDiscord, Recorded, MOD_PERMISSIONS,
 };
-use reqdoctor::discord::feedback::{FeedbackSink, MemoryFeedback, Tally};
-use reqdoctor::discord::{Bot, BotError, Settings, Stopper, Token};
+use reqdoctor::discord::{Bot, BotError, Settings, Setup, Stopper, Token};
 use reqdoctor::knowledge::Knowledge;
 use reqdoctor::matcher::Matcher;
+use reqdoctor::store::{Store, Tally};
 use serde_json::{json, Value};
 use tokio::task::JoinHandle;
 
@@ -42,11 +44,20 @@ fn mid(n: u64) -> u64 {
 struct Running {
     fake: FakeDiscord,
     stopper: Stopper,
-    feedback: Arc<MemoryFeedback>,
+    store: Store,
     task: JoinHandle<Result<(), BotError>>,
+    _db: Option<TestDb>,
 }
 
 async fn start_with(adjust: impl FnOnce(&mut Settings)) -> Running {
+    let db = TestDb::sqlite();
+    let mut running = start_on(&db, adjust).await;
+    running._db = Some(db);
+    running
+}
+
+/// A bot on an existing database (a restart keeps what the last run stored).
+async fn start_on(db: &TestDb, adjust: impl FnOnce(&mut Settings)) -> Running {
     let fake = FakeDiscord::start().await;
     let mut settings = Settings {
         discord_api: Some(fake.url()),
@@ -58,23 +69,25 @@ async fn start_with(adjust: impl FnOnce(&mut Settings)) -> Running {
     let matcher = Matcher::new(Arc::new(knowledge))
         .unwrap()
         .with_auto_threshold(settings.auto_confidence);
-    let feedback = Arc::new(MemoryFeedback::default());
-    let bot = Bot::connect(
+    let store = db.store().await;
+    let setup = Setup {
         settings,
-        &Token::new(fake_discord::TOKEN).unwrap(),
-        Arc::new(matcher),
-        feedback.clone(),
-    )
-    .await
-    .expect("bot connects");
+        matcher,
+        store: store.clone(),
+        knowledge_dir: None,
+    };
+    let bot = Bot::connect(setup, &Token::new(fake_discord::TOKEN).unwrap())
+        .await
+        .expect("bot connects");
     let stopper = bot.stopper();
     let task = tokio::spawn(bot.run(std::future::pending()));
     fake.wait_ready().await;
     Running {
         fake,
         stopper,
-        feedback,
+        store,
         task,
+        _db: None,
     }
 }
 
@@ -610,7 +623,44 @@ async fn slash_ask_is_ephemeral_unless_public() {
             .iter()
             .map(|c| c["name"].as_str().unwrap())
             .collect();
-        assert_eq!(names, ["ask", "code", "faq", "Diagnose with reqdoctor"]);
+        assert_eq!(
+            names,
+            ["ask", "code", "faq", "Diagnose with reqdoctor", "reqdoctor"]
+        );
+        // `/reqdoctor` is hidden from members without Manage Server (bit 5 = 32) by default;
+        // the bot checks the permission itself as well.
+        let admin = &commands[0].body[4];
+        assert_eq!(admin["default_member_permissions"], "32");
+        assert_eq!(admin["contexts"], json!([0]), "servers only");
+        let groups: Vec<(&str, Vec<&str>)> = admin["options"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| {
+                let subs = o["options"]
+                    .as_array()
+                    .map(|s| s.iter().filter_map(|x| x["name"].as_str()).collect())
+                    .unwrap_or_default();
+                (o["name"].as_str().unwrap(), subs)
+            })
+            .collect();
+        assert_eq!(groups[0].0, "settings");
+        assert_eq!(
+            groups[0].1,
+            [
+                "show",
+                "channel-add",
+                "channel-remove",
+                "channels",
+                "cooldown",
+                "language",
+                "confidence",
+                "pause",
+                "resume",
+                "review-log"
+            ]
+        );
+        assert_eq!(groups[1], ("reload", vec![]));
         assert_eq!(
             commands[0].path,
             format!("/api/v10/applications/{BOT}/commands"),
@@ -847,7 +897,7 @@ async fn feedback_buttons_count_votes() {
             })
             .await;
         assert_eq!(
-            bot.feedback.tally("alipay.error.14"),
+            bot.store.tally("alipay.error.14").await.unwrap(),
             Tally {
                 helpful: 1,
                 not_helpful: 1

@@ -24,7 +24,10 @@ pub struct Said {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Diagnosis {
     /// Auto mode: not confident, say nothing.
-    Silent,
+    Silent {
+        /// It still looks like a request-error question: worth the review log.
+        worth_review: bool,
+    },
     /// Say this.
     Say(Said),
 }
@@ -34,20 +37,29 @@ impl Diagnosis {
     pub fn entry_id(&self) -> Option<&str> {
         match self {
             Diagnosis::Say(s) => s.entry_id.as_deref(),
-            Diagnosis::Silent => None,
+            Diagnosis::Silent { .. } => None,
         }
     }
 }
 
-/// Diagnoses `text` in `mode`. In `Auto` mode anything the matcher returns is confident
-/// (it applies the auto-reply threshold itself); in `Lookup` mode an answer needs
-/// `lookup_confidence`, else the reply says honestly that nothing matched.
+/// The scores from which the bot answers.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Thresholds {
+    /// `Auto` mode: answer unprompted from this score (the server's confidence level).
+    pub auto: f32,
+    /// `Lookup` mode: an answer from this score, suggestions below it.
+    pub lookup: f32,
+}
+
+/// Diagnoses `text` in `mode`. In `Auto` mode anything at or above `thresholds.auto` is
+/// confident; in `Lookup` mode an answer needs `thresholds.lookup`, else the reply says
+/// honestly that nothing matched.
 pub fn diagnose(
     matcher: &Matcher,
     text: &str,
     mode: Mode,
     lang: Lang,
-    lookup_confidence: f32,
+    thresholds: Thresholds,
 ) -> Diagnosis {
     let knowledge = matcher.knowledge();
     if mode == Mode::Lookup && text.trim().is_empty() {
@@ -57,12 +69,18 @@ pub fn diagnose(
             lang,
         });
     }
-    let matches = matcher.find(text, mode);
+    let (matches, worth_review) = match mode {
+        Mode::Auto => {
+            let a = matcher.assess(text, thresholds.auto);
+            (a.answers, a.looks_like_request_error)
+        }
+        Mode::Lookup => (matcher.find(text, mode), false),
+    };
     let confident = match mode {
         Mode::Auto => !matches.is_empty(),
         Mode::Lookup => matches
             .first()
-            .is_some_and(|m| m.score >= lookup_confidence),
+            .is_some_and(|m| m.score >= thresholds.lookup),
     };
     if confident {
         if let Some(said) = answer(knowledge, &matches, lang) {
@@ -70,7 +88,7 @@ pub fn diagnose(
         }
     }
     match mode {
-        Mode::Auto => Diagnosis::Silent,
+        Mode::Auto => Diagnosis::Silent { worth_review },
         Mode::Lookup => Diagnosis::Say(Said {
             embed: embed::no_match(knowledge, &matches, lang),
             entry_id: None,
@@ -173,33 +191,52 @@ mod tests {
         Matcher::new(Arc::new(knowledge())).unwrap()
     }
 
+    const T: Thresholds = Thresholds {
+        auto: crate::matcher::DEFAULT_AUTO_THRESHOLD,
+        lookup: 0.45,
+    };
+
     #[test]
     fn auto_mode_is_silent_on_chatter() {
         let m = matcher();
         assert_eq!(
-            diagnose(&m, "anyone up for lunch?", Mode::Auto, Lang::En, 0.45),
-            Diagnosis::Silent
+            diagnose(&m, "anyone up for lunch?", Mode::Auto, Lang::En, T),
+            Diagnosis::Silent {
+                worth_review: false
+            }
         );
         let d = diagnose(
             &m,
             "{error: 14, errorMessage: \"JSON parse data error\"}",
             Mode::Auto,
             Lang::En,
-            0.45,
+            T,
         );
         assert_eq!(d.entry_id(), Some("alipay.error.14"));
+        // Stricter than the best score: silent, but worth a look.
+        let strict = Thresholds { auto: 1.01, ..T };
+        assert_eq!(
+            diagnose(
+                &m,
+                "my.request 报错 error: 14",
+                Mode::Auto,
+                Lang::En,
+                strict
+            ),
+            Diagnosis::Silent { worth_review: true }
+        );
     }
 
     #[test]
     fn lookup_mode_says_when_nothing_matches() {
         let m = matcher();
-        let Diagnosis::Say(s) = diagnose(&m, "anyone up for lunch?", Mode::Lookup, Lang::En, 0.45)
+        let Diagnosis::Say(s) = diagnose(&m, "anyone up for lunch?", Mode::Lookup, Lang::En, T)
         else {
             panic!("lookup always says something")
         };
         assert_eq!(s.entry_id, None);
         assert_eq!(s.embed.title, "No confident match");
-        let Diagnosis::Say(s) = diagnose(&m, "  ", Mode::Lookup, Lang::Zh, 0.45) else {
+        let Diagnosis::Say(s) = diagnose(&m, "  ", Mode::Lookup, Lang::Zh, T) else {
             panic!()
         };
         assert_eq!(s.embed.title, "如何向 reqdoctor 提问");

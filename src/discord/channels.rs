@@ -35,8 +35,13 @@ impl ChannelKinds {
 
     /// Whether `channel` is known to be a thread.
     pub fn is_thread(&self, channel: u64) -> bool {
+        self.parent_of(channel).is_some()
+    }
+
+    /// The parent of `channel` when it is known to be a thread.
+    pub fn parent_of(&self, channel: u64) -> Option<u64> {
         let known = self.known.lock().unwrap_or_else(|p| p.into_inner());
-        matches!(known.get(&channel), Some(Some(_)))
+        known.get(&channel).copied().flatten()
     }
 
     /// The parent of `channel` when it is a thread.

@@ -4,7 +4,8 @@
 use poise::serenity_prelude as serenity;
 use poise::CreateReply;
 
-use super::answer::{self, Diagnosis, Said};
+use super::answer::{self, Diagnosis, Said, Thresholds};
+use super::config::Language;
 use super::{buttons, embed, rest, BotError, Context, Data};
 use crate::knowledge::Platform;
 use crate::matcher::Mode;
@@ -13,26 +14,42 @@ use crate::text::is_cjk;
 
 /// Every command the bot registers.
 pub fn all() -> Vec<poise::Command<Data, BotError>> {
-    vec![ask(), code(), faq(), diagnose()]
+    vec![
+        ask(),
+        code(),
+        faq(),
+        diagnose(),
+        super::settings::reqdoctor(),
+    ]
 }
 
-/// The language for a command: the configured one, else the text's (Chinese when it is
+/// The reply language this server chose (or the config file's).
+async fn server_language(ctx: Context<'_>) -> Language {
+    ctx.data()
+        .effective(
+            ctx.guild_id().map(|g| g.get()),
+            ctx.channel_id().get(),
+            None,
+        )
+        .await
+        .language
+}
+
+/// The language for a command: the server's fixed one, else the text's (Chinese when it is
 /// mostly Chinese), else, for text without words (a bare code), the caller's Discord locale.
-fn lang_for(ctx: Context<'_>, text: &str) -> Lang {
+fn lang_for(ctx: Context<'_>, language: Language, text: &str) -> Lang {
     let has_words = text.chars().any(|c| c.is_ascii_alphabetic() || is_cjk(c));
-    match ctx.data().settings.language {
-        super::config::Language::Auto if has_words => Lang::detect(text),
-        _ => locale_lang(ctx),
+    match language {
+        Language::Auto if has_words => Lang::detect(text),
+        _ => locale_lang(ctx, language),
     }
 }
 
-fn locale_lang(ctx: Context<'_>) -> Lang {
-    match ctx.data().settings.language {
-        super::config::Language::Fixed(l) => l,
-        super::config::Language::Auto if ctx.locale().is_some_and(|l| l.starts_with("zh")) => {
-            Lang::Zh
-        }
-        super::config::Language::Auto => Lang::En,
+fn locale_lang(ctx: Context<'_>, language: Language) -> Lang {
+    match language {
+        Language::Fixed(l) => l,
+        Language::Auto if ctx.locale().is_some_and(|l| l.starts_with("zh")) => Lang::Zh,
+        Language::Auto => Lang::En,
     }
 }
 
@@ -50,23 +67,23 @@ async fn respond(ctx: Context<'_>, said: Said, public: bool) -> Result<(), BotEr
 }
 
 /// Looks up `question` as an entry id first, then asks the matcher in Lookup mode.
-fn lookup(ctx: Context<'_>, question: &str) -> Said {
+async fn lookup(ctx: Context<'_>, question: &str) -> Said {
     let data = ctx.data();
-    let knowledge = data.matcher.knowledge();
-    if let Some(said) = answer::by_id(knowledge, question, locale_lang(ctx)) {
+    let language = server_language(ctx).await;
+    let matcher = data.matcher();
+    let knowledge = matcher.knowledge();
+    if let Some(said) = answer::by_id(knowledge, question, locale_lang(ctx, language)) {
         return said;
     }
-    let lang = lang_for(ctx, question);
-    match answer::diagnose(
-        &data.matcher,
-        question,
-        Mode::Lookup,
-        lang,
-        data.settings.lookup_confidence,
-    ) {
+    let lang = lang_for(ctx, language, question);
+    let thresholds = Thresholds {
+        auto: data.settings.auto_confidence,
+        lookup: data.settings.lookup_confidence,
+    };
+    match answer::diagnose(&matcher, question, Mode::Lookup, lang, thresholds) {
         Diagnosis::Say(said) => said,
         // Lookup mode always says something; keep a safe fallback anyway.
-        Diagnosis::Silent => Said {
+        Diagnosis::Silent { .. } => Said {
             embed: embed::no_match(knowledge, &[], lang),
             entry_id: None,
             lang,
@@ -76,7 +93,8 @@ fn lookup(ctx: Context<'_>, question: &str) -> Said {
 
 /// Autocomplete for `/ask`: entry ids and titles in both languages.
 async fn complete_entry(ctx: Context<'_>, partial: &str) -> serenity::CreateAutocompleteResponse {
-    let knowledge = ctx.data().matcher.knowledge();
+    let matcher = ctx.data().matcher();
+    let knowledge = matcher.knowledge();
     let needle = partial.trim().to_lowercase();
     let zh_ui = ctx.locale().is_some_and(|l| l.starts_with("zh")) || partial.chars().any(is_cjk);
     let choices = knowledge
@@ -104,7 +122,8 @@ async fn complete_entry(ctx: Context<'_>, partial: &str) -> serenity::CreateAuto
 
 /// Autocomplete for `/code`: every code an entry answers.
 async fn complete_code(ctx: Context<'_>, partial: &str) -> serenity::CreateAutocompleteResponse {
-    let knowledge = ctx.data().matcher.knowledge();
+    let matcher = ctx.data().matcher();
+    let knowledge = matcher.knowledge();
     let zh = ctx.locale().is_some_and(|l| l.starts_with("zh"));
     let needle: String = partial
         .to_lowercase()
@@ -147,7 +166,7 @@ pub async fn ask(
     #[description = "Show the answer to everyone in the channel (default: only you)"]
     public: Option<bool>,
 ) -> Result<(), BotError> {
-    let said = lookup(ctx, &question);
+    let said = lookup(ctx, &question).await;
     respond(ctx, said, public.unwrap_or(false)).await
 }
 
@@ -162,13 +181,14 @@ pub async fn code(
     #[description = "Show the answer to everyone in the channel (default: only you)"]
     public: Option<bool>,
 ) -> Result<(), BotError> {
-    let lang = locale_lang(ctx);
-    let knowledge = ctx.data().matcher.knowledge();
-    let said =
-        match answer::parse_code(&code).and_then(|c| answer::by_code(knowledge, c, &code, lang)) {
-            Some(said) => said,
-            None => lookup(ctx, &code),
-        };
+    let lang = locale_lang(ctx, server_language(ctx).await);
+    let matcher = ctx.data().matcher();
+    let known = answer::parse_code(&code)
+        .and_then(|c| answer::by_code(matcher.knowledge(), c, &code, lang));
+    let said = match known {
+        Some(said) => said,
+        None => lookup(ctx, &code).await,
+    };
     respond(ctx, said, public.unwrap_or(false)).await
 }
 
@@ -213,9 +233,9 @@ pub async fn faq(
         bool,
     >,
 ) -> Result<(), BotError> {
-    let lang = locale_lang(ctx);
+    let lang = locale_lang(ctx, server_language(ctx).await);
     let said = Said {
-        embed: embed::faq(ctx.data().matcher.knowledge(), platform.into(), lang),
+        embed: embed::faq(ctx.data().matcher().knowledge(), platform.into(), lang),
         entry_id: None,
         lang,
     };
@@ -227,6 +247,6 @@ pub async fn faq(
 pub async fn diagnose(ctx: Context<'_>, message: serenity::Message) -> Result<(), BotError> {
     let me = ctx.framework().bot_id().get();
     let text = answer::strip_mention(&message.content, me);
-    let said = lookup(ctx, &text);
+    let said = lookup(ctx, &text).await;
     respond(ctx, said, false).await
 }

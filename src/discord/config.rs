@@ -11,6 +11,7 @@ use serde::Deserialize;
 
 use crate::matcher::{DEFAULT_AUTO_THRESHOLD, DEFAULT_LOOKUP_CONFIDENCE};
 use crate::reply::Lang;
+use crate::store::{Location, ReplyLanguage, DEFAULT_SQLITE_PATH};
 
 /// The environment variable holding the bot token.
 pub const TOKEN_ENV: &str = "DISCORD_TOKEN";
@@ -71,6 +72,25 @@ impl Language {
         }
     }
 
+    /// A server's choice, or this (the config file's) language when it made none.
+    pub fn or_server(self, server: Option<ReplyLanguage>) -> Language {
+        match server {
+            None => self,
+            Some(ReplyLanguage::Auto) => Language::Auto,
+            Some(ReplyLanguage::Zh) => Language::Fixed(Lang::Zh),
+            Some(ReplyLanguage::En) => Language::Fixed(Lang::En),
+        }
+    }
+
+    /// The word shown in `/reqdoctor settings show`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Language::Auto => "auto",
+            Language::Fixed(Lang::Zh) => "zh",
+            Language::Fixed(Lang::En) => "en",
+        }
+    }
+
     fn parse(s: &str) -> Option<Language> {
         match s.trim().to_ascii_lowercase().as_str() {
             "auto" | "" => Some(Language::Auto),
@@ -106,6 +126,14 @@ pub struct Settings {
     pub guild: Option<u64>,
     /// Reaction used instead of repeating an answer within the cooldown (none: stay silent).
     pub cooldown_reaction: Option<String>,
+    /// Where settings, votes and the review log are kept (`DATABASE_URL` wins).
+    pub database: Location,
+    /// How long the review log keeps a message.
+    pub review_retention: Duration,
+    /// Whether servers keep a review log unless their admins turn it off.
+    pub review_log: bool,
+    /// Users who may run `/reqdoctor reload` in any server (besides Manage Server holders).
+    pub owners: BTreeSet<u64>,
 }
 
 impl Default for Settings {
@@ -122,6 +150,10 @@ impl Default for Settings {
             discord_api: None,
             guild: None,
             cooldown_reaction: Some("👆".to_string()),
+            database: Location::Sqlite(DEFAULT_SQLITE_PATH.into()),
+            review_retention: Duration::from_secs(30 * 86_400),
+            review_log: true,
+            owners: BTreeSet::new(),
         }
     }
 }
@@ -139,7 +171,15 @@ pub const KEYS: &[(&str, &str)] = &[
     ("discord_api", "REQDOCTOR_DISCORD_API"),
     ("guild", "REQDOCTOR_GUILD"),
     ("cooldown_reaction", "REQDOCTOR_COOLDOWN_REACTION"),
+    ("database", "REQDOCTOR_DATABASE"),
+    ("review_retention_days", "REQDOCTOR_REVIEW_RETENTION_DAYS"),
+    ("review_log", "REQDOCTOR_REVIEW_LOG"),
+    ("owners", "REQDOCTOR_OWNERS"),
 ];
+
+/// The environment variable that names a PostgreSQL (or SQLite) database; it wins over
+/// `database` / `REQDOCTOR_DATABASE`.
+pub const DATABASE_URL_ENV: &str = "DATABASE_URL";
 
 /// Why settings could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -203,6 +243,10 @@ struct FileSettings {
     discord_api: Option<String>,
     guild: Option<Snowflake>,
     cooldown_reaction: Option<String>,
+    database: Option<String>,
+    review_retention_days: Option<u64>,
+    review_log: Option<bool>,
+    owners: Option<Vec<Snowflake>>,
 }
 
 fn invalid(origin: impl Into<String>, message: impl Into<String>) -> ConfigError {
@@ -253,6 +297,34 @@ fn api_url(url: &str, origin: &str) -> Result<Option<String>, ConfigError> {
         ));
     }
     Ok(Some(url.to_string()))
+}
+
+fn database(s: &str, origin: &str) -> Result<Location, ConfigError> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Err(invalid(origin, "empty database location"));
+    }
+    let scheme = s.split_once("://").map(|(scheme, _)| scheme);
+    match scheme {
+        None | Some("postgres" | "postgresql" | "sqlite") => Ok(Location::parse(s)),
+        Some(other) => Err(invalid(
+            origin,
+            format!(
+                "`{other}://` is not a database this bot supports (postgres:// or a SQLite file)"
+            ),
+        )),
+    }
+}
+
+fn retention(days: u64, origin: &str) -> Result<Duration, ConfigError> {
+    if (1..=3650).contains(&days) {
+        Ok(Duration::from_secs(days * 86_400))
+    } else {
+        Err(invalid(
+            origin,
+            format!("{days} is not between 1 and 3650 days"),
+        ))
+    }
 }
 
 fn reaction(s: &str) -> Option<String> {
@@ -323,6 +395,21 @@ impl Settings {
         if let Some(v) = file.cooldown_reaction {
             self.cooldown_reaction = reaction(&v);
         }
+        if let Some(v) = file.database {
+            self.database = database(&v, &origin("database"))?;
+        }
+        if let Some(v) = file.review_retention_days {
+            self.review_retention = retention(v, &origin("review_retention_days"))?;
+        }
+        if let Some(v) = file.review_log {
+            self.review_log = v;
+        }
+        if let Some(ids) = file.owners {
+            self.owners = ids
+                .iter()
+                .map(|id| snowflake_value(id, &origin("owners")))
+                .collect::<Result<_, _>>()?;
+        }
         Ok(())
     }
 
@@ -386,6 +473,40 @@ impl Settings {
         }
         if let Some(v) = var("REQDOCTOR_COOLDOWN_REACTION") {
             self.cooldown_reaction = reaction(&v);
+        }
+        if let Some(v) = var("REQDOCTOR_DATABASE") {
+            self.database = database(&v, "REQDOCTOR_DATABASE")?;
+        }
+        if let Some(v) = var(DATABASE_URL_ENV) {
+            self.database = database(&v, DATABASE_URL_ENV)?;
+        }
+        if let Some(v) = var("REQDOCTOR_REVIEW_RETENTION_DAYS") {
+            let days = v.trim().parse().map_err(|_| {
+                invalid(
+                    "REQDOCTOR_REVIEW_RETENTION_DAYS",
+                    format!("`{v}` is not a whole number of days"),
+                )
+            })?;
+            self.review_retention = retention(days, "REQDOCTOR_REVIEW_RETENTION_DAYS")?;
+        }
+        if let Some(v) = var("REQDOCTOR_REVIEW_LOG") {
+            self.review_log = match v.trim().to_ascii_lowercase().as_str() {
+                "1" | "true" | "on" | "yes" => true,
+                "0" | "false" | "off" | "no" => false,
+                _ => {
+                    return Err(invalid(
+                        "REQDOCTOR_REVIEW_LOG",
+                        format!("`{v}` is not on or off"),
+                    ))
+                }
+            };
+        }
+        if let Some(v) = var("REQDOCTOR_OWNERS") {
+            self.owners = v
+                .split(',')
+                .filter(|s| !s.trim().is_empty())
+                .map(|s| snowflake(s, "REQDOCTOR_OWNERS"))
+                .collect::<Result<_, _>>()?;
         }
         Ok(())
     }
@@ -526,7 +647,8 @@ guild = "333"
             {
                 assert!(!message.contains("unknown field"), "{key}: {message}");
             }
-            if *var != "REQDOCTOR_COOLDOWN_REACTION" {
+            // Any text is a valid reaction, and any path a valid SQLite file.
+            if !["REQDOCTOR_COOLDOWN_REACTION", "REQDOCTOR_DATABASE"].contains(var) {
                 let e = Settings::load(None, &env(&[(var, "@@")])).unwrap_err();
                 assert!(e.to_string().starts_with(&format!("{var}: ")), "{e}");
             }

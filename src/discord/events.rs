@@ -10,15 +10,18 @@ use serenity::{
 };
 use tracing::{debug, info, warn};
 
-use super::answer::{self, Diagnosis};
+use super::answer::{self, Diagnosis, Thresholds};
 use super::buttons::Action;
-use super::feedback::{Recorded, Vote};
 use super::policy::{MessageFacts, Route, Scope, Verdict};
 use super::rest;
 use super::tracker::{Settled, Tracked};
 use super::{BotError, Data};
 use crate::matcher::Mode;
 use crate::reply::Lang;
+use crate::store::{self, Recorded, ReviewItem, ReviewKind, SentReply, Vote};
+
+/// How long a vote waits for the store: Discord wants the click answered within 3 s.
+const VOTE_LIMIT: std::time::Duration = std::time::Duration::from_millis(1500);
 
 /// poise's event handler: every event the commands do not consume.
 pub async fn handle(
@@ -90,7 +93,14 @@ async fn facts(ctx: &SerenityContext, data: &Data, msg: &Message) -> MessageFact
 
 async fn on_message(ctx: &SerenityContext, data: &Data, msg: &Message) {
     let facts = facts(ctx, data, msg).await;
-    let Route::Answer(mode) = data.policy.route(&facts) else {
+    if facts.is_self || facts.author_is_bot || facts.is_webhook || facts.is_system {
+        return;
+    }
+    let guild = msg.guild_id.map(|g| g.get());
+    let here = data
+        .effective(guild, facts.channel, facts.thread_parent)
+        .await;
+    let Route::Answer(mode) = data.policy.route_with(&facts, here.autoreply()) else {
         return;
     };
     if !data.policy.first_delivery(facts.id) {
@@ -101,26 +111,43 @@ async fn on_message(ctx: &SerenityContext, data: &Data, msg: &Message) {
         Mode::Lookup => answer::strip_mention(&msg.content, bot_id(ctx)),
         Mode::Auto => msg.content.clone(),
     };
-    let lang = data.settings.language.for_text(&text);
-    let Diagnosis::Say(said) = answer::diagnose(
-        &data.matcher,
-        &text,
-        mode,
-        lang,
-        data.settings.lookup_confidence,
-    ) else {
-        debug!(trigger = facts.id, "no confident answer; staying silent");
-        return;
+    let lang = here.language.for_text(&text);
+    let matcher = data.matcher();
+    let thresholds = Thresholds {
+        auto: here.auto_threshold,
+        lookup: data.settings.lookup_confidence,
+    };
+    let said = match answer::diagnose(&matcher, &text, mode, lang, thresholds) {
+        Diagnosis::Say(said) => said,
+        Diagnosis::Silent { worth_review } => {
+            debug!(
+                trigger = facts.id,
+                worth_review, "no confident answer; staying silent"
+            );
+            if let (true, true, Some(guild)) = (worth_review, here.review_log, guild) {
+                log_review(
+                    data,
+                    guild,
+                    facts.channel,
+                    ReviewKind::Unanswered,
+                    None,
+                    &text,
+                    None,
+                );
+            }
+            return;
+        }
     };
     let scope = Scope {
         id: facts.channel,
         thread: facts.thread_parent.is_some(),
     };
-    match data.policy.admit(
+    match data.policy.admit_with(
         scope,
         said.entry_id.as_deref(),
         facts.author,
         Instant::now(),
+        here.cooldown,
     ) {
         Verdict::Reply => {}
         v @ (Verdict::Cooldown | Verdict::AnsweredInThread) => {
@@ -158,7 +185,11 @@ async fn on_message(ctx: &SerenityContext, data: &Data, msg: &Message) {
         }
     };
     info!(trigger = facts.id, reply = %reply.id, entry = ?said.entry_id, ?mode, "answered");
+    if let Some(entry) = &said.entry_id {
+        record_reply(data, reply.id.get(), guild, facts.channel, entry);
+    }
     let tracked = Tracked {
+        guild,
         channel: facts.channel,
         reply_id: reply.id.get(),
         author: facts.author,
@@ -181,6 +212,51 @@ async fn on_message(ctx: &SerenityContext, data: &Data, msg: &Message) {
     }
 }
 
+/// Notes a sent reply in the store, in the background: the reply is out already, and a
+/// slow or broken database must not hold up the next message.
+fn record_reply(data: &Data, reply_id: u64, guild: Option<u64>, channel: u64, entry: &str) {
+    let store = data.store.clone();
+    let sent = SentReply {
+        reply_id,
+        guild_id: guild,
+        channel_id: channel,
+        entry_id: entry.to_string(),
+        at: store::now(),
+    };
+    tokio::spawn(async move {
+        if let Err(e) = store.record_reply(&sent).await {
+            warn!(reply = sent.reply_id, "could not record the reply: {e}");
+        }
+    });
+}
+
+/// Adds a message to the review log in the background (no user id is kept).
+fn log_review(
+    data: &Data,
+    guild: u64,
+    channel: u64,
+    kind: ReviewKind,
+    entry_id: Option<String>,
+    text: &str,
+    reply_id: Option<u64>,
+) {
+    let store = data.store.clone();
+    let item = ReviewItem {
+        guild_id: guild,
+        channel_id: channel,
+        kind,
+        entry_id,
+        text: store::clip_review_text(text),
+        at: store::now(),
+    };
+    tokio::spawn(async move {
+        match store.log_review(&item, reply_id).await {
+            Ok(_) => debug!(guild, channel, kind = item.kind.as_str(), "review log"),
+            Err(e) => warn!("could not write the review log: {e}"),
+        }
+    });
+}
+
 async fn on_edit(ctx: &SerenityContext, data: &Data, id: MessageId, content: &str) {
     if let Some(t) = data.tracker.edited(id.get(), content) {
         apply_edit(ctx, data, id, content, t).await;
@@ -197,23 +273,25 @@ async fn apply_edit(ctx: &SerenityContext, data: &Data, id: MessageId, content: 
         Mode::Lookup => answer::strip_mention(content, bot_id(ctx)),
         Mode::Auto => content.to_string(),
     };
-    let lang = data.settings.language.for_text(&text);
+    let thread = data.channels.is_thread(t.channel);
+    let guild = t.guild;
+    let here = data
+        .effective(guild, t.channel, data.channels.parent_of(t.channel))
+        .await;
+    let lang = here.language.for_text(&text);
     let channel = serenity::ChannelId::new(t.channel);
     let reply = MessageId::new(t.reply_id);
-    match answer::diagnose(
-        &data.matcher,
-        &text,
-        t.mode,
-        lang,
-        data.settings.lookup_confidence,
-    ) {
+    let thresholds = Thresholds {
+        auto: here.auto_threshold,
+        lookup: data.settings.lookup_confidence,
+    };
+    match answer::diagnose(&data.matcher(), &text, t.mode, lang, thresholds) {
         Diagnosis::Say(said) if said.entry_id == t.entry_id => {}
         Diagnosis::Say(said) => {
             match rest::edit_reply(&ctx.http, channel, reply, t.author, &said).await {
                 Ok(_) => {
                     info!(trigger = %id, reply = t.reply_id, entry = ?said.entry_id, "question edited; reply updated");
                     if let Some(entry) = &said.entry_id {
-                        let thread = data.channels.is_thread(t.channel);
                         data.policy.note_answered(
                             Scope {
                                 id: t.channel,
@@ -221,7 +299,9 @@ async fn apply_edit(ctx: &SerenityContext, data: &Data, id: MessageId, content: 
                             },
                             entry,
                             Instant::now(),
+                            here.cooldown,
                         );
+                        record_reply(data, t.reply_id, guild, t.channel, entry);
                     }
                     data.tracker
                         .update(id.get(), |t| t.entry_id = said.entry_id);
@@ -229,7 +309,7 @@ async fn apply_edit(ctx: &SerenityContext, data: &Data, id: MessageId, content: 
                 Err(e) => warn!(reply = t.reply_id, "could not update the reply: {e}"),
             }
         }
-        Diagnosis::Silent => {
+        Diagnosis::Silent { .. } => {
             data.tracker.trigger_deleted(id.get());
             match rest::delete(&ctx.http, channel, reply).await {
                 Ok(()) => {
@@ -281,17 +361,62 @@ async fn on_component(ctx: &SerenityContext, data: &Data, c: &ComponentInteracti
     };
     match action {
         Action::Vote { entry_id, helpful } => {
-            let recorded = data.feedback.record(&Vote {
+            let vote = Vote {
                 entry_id,
                 reply_id: c.message.id.get(),
                 user_id: c.user.id.get(),
                 helpful,
-            });
+            };
+            let saved =
+                tokio::time::timeout(VOTE_LIMIT, data.store.record_vote(&vote, store::now())).await;
+            let recorded = match saved {
+                Ok(Ok((recorded, tally))) => {
+                    info!(entry = %vote.entry_id, helpful, up = tally.helpful, down = tally.not_helpful, "feedback");
+                    Some(recorded)
+                }
+                Ok(Err(e)) => {
+                    warn!(entry = %vote.entry_id, "could not save a vote: {e}");
+                    None
+                }
+                Err(_) => {
+                    warn!(entry = %vote.entry_id, "could not save a vote: the store took longer than {VOTE_LIMIT:?}");
+                    None
+                }
+            };
+            if !helpful && matches!(recorded, Some(Recorded::New | Recorded::Changed)) {
+                if let Some(guild) = c.guild_id.map(|g| g.get()) {
+                    let parent = data.channels.parent_of(c.channel_id.get());
+                    let here = data
+                        .effective(Some(guild), c.channel_id.get(), parent)
+                        .await;
+                    if here.review_log {
+                        let question = c
+                            .message
+                            .referenced_message
+                            .as_ref()
+                            .map(|m| m.content.clone())
+                            .unwrap_or_default();
+                        log_review(
+                            data,
+                            guild,
+                            c.channel_id.get(),
+                            ReviewKind::Downvoted,
+                            Some(vote.entry_id.clone()),
+                            &question,
+                            Some(vote.reply_id),
+                        );
+                    }
+                }
+            }
             let text = match (recorded, zh) {
-                (Recorded::Unchanged, false) => "Your vote was already counted.",
-                (Recorded::Unchanged, true) => "你已经投过票了。",
-                (_, false) => "Thanks for the feedback!",
-                (_, true) => "感谢反馈！",
+                (Some(Recorded::Unchanged), false) => "Your vote was already counted.",
+                (Some(Recorded::Unchanged), true) => "你已经投过票了。",
+                (Some(_), false) => "Thanks for the feedback!",
+                (Some(_), true) => "感谢反馈！",
+                (None, false) => {
+                    "Sorry, your vote could not be saved right now; please try again later."
+                }
+                (None, true) => "抱歉，暂时无法保存你的投票，请稍后再试。",
             };
             if let Err(e) = rest::retry("feedback ack", || {
                 c.create_response(&ctx.http, ephemeral(text))

@@ -1,10 +1,11 @@
 //! The Discord bot: `reqdoctor run`.
 //!
 //! serenity 0.12 drives the gateway and REST, poise 0.7 the commands. Modules have one job
-//! each: [`config`] (settings and token), [`policy`] (when to speak), [`answer`] (what to
-//! say), [`embed`] (how it looks), [`buttons`], [`feedback`], [`tracker`] (reply ↔ question),
-//! [`channels`] (thread parents), [`rest`] (retried REST calls), [`events`] and
-//! [`commands`].
+//! each: [`config`] (settings and token), [`guilds`] (each server's settings over the
+//! defaults), [`policy`] (when to speak), [`answer`] (what to say), [`embed`] (how it looks),
+//! [`buttons`], [`tracker`] (reply ↔ question), [`channels`] (thread parents), [`rest`]
+//! (retried REST calls), [`reload`] (knowledge hot reload), [`events`], [`commands`] and
+//! [`settings`] (`/reqdoctor`). What the bot learns goes to the [`crate::store`].
 
 pub mod answer;
 pub mod buttons;
@@ -13,9 +14,11 @@ pub mod commands;
 pub mod config;
 pub mod embed;
 pub mod events;
-pub mod feedback;
+pub mod guilds;
 pub mod policy;
+pub mod reload;
 pub mod rest;
+pub mod settings;
 pub mod tracker;
 
 #[cfg(test)]
@@ -30,10 +33,13 @@ use std::sync::Arc;
 use poise::serenity_prelude as serenity;
 use serenity::GatewayIntents;
 
+use arc_swap::ArcSwap;
+
 use crate::cli::CliError;
 use crate::matcher::Matcher;
+use crate::store::Store;
 pub use config::{ConfigError, Settings, Token};
-use feedback::{FeedbackSink, MemoryFeedback};
+use guilds::GuildCache;
 use policy::{PolicyConfig, ReplyPolicy};
 use tracker::ReplyTracker;
 
@@ -82,6 +88,10 @@ pub enum BotError {
     /// Any other Discord or serenity error.
     #[error("Discord error: {0}")]
     Discord(#[from] serenity::Error),
+    /// The database location is unusable (a reachable-but-down database is not an error:
+    /// the bot answers with defaults until it is back).
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
     /// The async runtime could not start.
     #[error("cannot start the async runtime: {0}")]
     Runtime(std::io::Error),
@@ -92,18 +102,64 @@ pub type Context<'a> = poise::Context<'a, Data, BotError>;
 
 /// State every handler and command shares.
 pub struct Shared {
-    /// The matcher, with the configured auto-reply threshold.
-    pub matcher: Arc<Matcher>,
-    /// Settings in force.
+    /// The matcher; swapped whole when the knowledge is reloaded.
+    matcher: ArcSwap<Matcher>,
+    /// Settings from the config file and environment: the defaults for every server.
     pub settings: Settings,
     /// When to speak.
     pub policy: ReplyPolicy,
     /// Replies by question.
     pub tracker: ReplyTracker,
-    /// Votes.
-    pub feedback: Arc<dyn FeedbackSink>,
+    /// Server settings, votes, replies and the review log.
+    pub store: Store,
+    /// Server settings, cached.
+    pub guilds: GuildCache,
     /// Thread parents.
     pub channels: channels::ChannelKinds,
+    /// The knowledge directory (None: the knowledge built into the binary).
+    pub knowledge_dir: Option<PathBuf>,
+    /// Held while a reload runs, so reloads never overlap.
+    pub reloading: tokio::sync::Mutex<()>,
+}
+
+impl Shared {
+    /// The matcher in force now. Keep the `Arc` for one message: a reload in the middle
+    /// does not change the answer being built.
+    pub fn matcher(&self) -> Arc<Matcher> {
+        self.matcher.load_full()
+    }
+
+    /// Puts a new matcher in force for every message from now on.
+    pub fn swap_matcher(&self, matcher: Matcher) {
+        self.matcher.store(Arc::new(matcher));
+    }
+
+    /// What applies to a message in `guild`'s `channel` (defaults in direct messages).
+    pub async fn effective(
+        &self,
+        guild: Option<u64>,
+        channel: u64,
+        parent: Option<u64>,
+    ) -> guilds::Effective {
+        let initial = guilds::initial(&self.settings);
+        let server = match guild {
+            Some(g) => self.guilds.get(&self.store, g, &initial).await,
+            None => initial,
+        };
+        guilds::effective(&self.settings, &server, channel, parent)
+    }
+}
+
+/// Everything a bot is made of besides its token.
+pub struct Setup {
+    /// Settings from the config file and environment.
+    pub settings: Settings,
+    /// The compiled knowledge.
+    pub matcher: Matcher,
+    /// The store (migrated, or migrating in the background).
+    pub store: Store,
+    /// The knowledge directory to watch and reload (None: built-in knowledge).
+    pub knowledge_dir: Option<PathBuf>,
 }
 
 /// The one `Data` type of the poise framework: cheap to clone.
@@ -118,8 +174,14 @@ impl Deref for Data {
 }
 
 impl Data {
-    /// Shared state for `settings`, answering from `matcher`.
-    pub fn new(settings: Settings, matcher: Arc<Matcher>, feedback: Arc<dyn FeedbackSink>) -> Data {
+    /// Shared state for a bot made of `setup`.
+    pub fn new(setup: Setup) -> Data {
+        let Setup {
+            settings,
+            matcher,
+            store,
+            knowledge_dir,
+        } = setup;
         let policy = ReplyPolicy::new(PolicyConfig {
             autoreply_channels: settings.autoreply_channels.clone(),
             cooldown: settings.cooldown,
@@ -127,12 +189,15 @@ impl Data {
             user_window: settings.user_window,
         });
         Data(Arc::new(Shared {
-            matcher,
+            matcher: ArcSwap::from_pointee(matcher),
             settings,
             policy,
             tracker: ReplyTracker::default(),
-            feedback,
+            store,
+            guilds: GuildCache::default(),
             channels: channels::ChannelKinds::default(),
+            knowledge_dir,
+            reloading: tokio::sync::Mutex::new(()),
         }))
     }
 }
@@ -192,12 +257,8 @@ impl Stopper {
 impl Bot {
     /// Checks the token (`GET /users/@me`), then builds the client. Nothing is answered until
     /// [`Bot::run`].
-    pub async fn connect(
-        settings: Settings,
-        token: &Token,
-        matcher: Arc<Matcher>,
-        feedback: Arc<dyn FeedbackSink>,
-    ) -> Result<Bot, BotError> {
+    pub async fn connect(setup: Setup, token: &Token) -> Result<Bot, BotError> {
+        let settings = &setup.settings;
         let mut http = serenity::HttpBuilder::new(token.expose())
             .default_allowed_mentions(rest::no_mentions());
         if let Some(api) = &settings.discord_api {
@@ -225,7 +286,7 @@ impl Bot {
             Err(e) => return Err(BotError::Discord(e)),
         }
 
-        let data = Data::new(settings, matcher, feedback);
+        let data = Data::new(setup);
         let setup_data = data.clone();
         let framework = poise::Framework::builder()
             .options(poise::FrameworkOptions {
@@ -280,6 +341,8 @@ impl Bot {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), BotError> {
         let stopper = self.stopper();
+        let maintenance = tokio::spawn(store_maintenance(self.data.clone()));
+        let _knowledge_watcher = reload::watch(&self.data);
         let watcher = tokio::spawn(async move {
             shutdown.await;
             tracing::info!("shutting down");
@@ -287,6 +350,7 @@ impl Bot {
         });
         let result = self.client.start().await;
         watcher.abort();
+        maintenance.abort();
         result.map_err(|e| match e {
             serenity::Error::Gateway(serenity::GatewayError::DisallowedGatewayIntents) => {
                 BotError::MessageContentIntent
@@ -299,6 +363,34 @@ impl Bot {
             }
             e => BotError::Discord(e),
         })
+    }
+}
+
+/// How often the review log is purged of old rows.
+const PURGE_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Migrates the store once it is reachable (retrying with backoff), then purges the review
+/// log of rows past their retention every hour.
+async fn store_maintenance(data: Data) {
+    let mut backoff = std::time::Duration::from_secs(1);
+    while !data.store.is_ready() {
+        match data.store.migrate().await {
+            Ok(()) => tracing::info!(store = data.store.location(), "store ready"),
+            Err(e) => {
+                tracing::warn!("{e}; retrying in {backoff:?}");
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(std::time::Duration::from_secs(60));
+            }
+        }
+    }
+    loop {
+        let cutoff = crate::store::now() - data.settings.review_retention.as_secs() as i64;
+        match data.store.purge_review(cutoff).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(rows = n, "review log: removed rows past their retention"),
+            Err(e) => tracing::warn!("review log purge failed: {e}"),
+        }
+        tokio::time::sleep(PURGE_EVERY).await;
     }
 }
 
@@ -347,9 +439,9 @@ pub fn run_command(args: RunArgs, knowledge_dir: Option<&Path>) -> Result<ExitCo
         Ok(p) => p,
         Err(e) => return Ok(fail(&BotError::Config(e))),
     };
-    let matcher = Arc::new(
-        crate::cli::load_matcher(knowledge_dir)?.with_auto_threshold(settings.auto_confidence),
-    );
+    let matcher =
+        crate::cli::load_matcher(knowledge_dir)?.with_auto_threshold(settings.auto_confidence);
+
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -358,13 +450,19 @@ pub fn run_command(args: RunArgs, knowledge_dir: Option<&Path>) -> Result<ExitCo
         Err(e) => return Ok(fail(&BotError::Runtime(e))),
     };
     let result = runtime.block_on(async move {
-        let bot = Bot::connect(
+        // The pool starts background tasks, so it is made inside the runtime.
+        let store = Store::open(&settings.database)?;
+        match store.migrate().await {
+            Ok(()) => tracing::info!(store = store.location(), "store ready"),
+            Err(e) => tracing::warn!("{e}; answering with default settings until it is reachable"),
+        }
+        let setup = Setup {
             settings,
-            &token,
             matcher,
-            Arc::new(MemoryFeedback::default()),
-        )
-        .await?;
+            store,
+            knowledge_dir: knowledge_dir.map(Path::to_path_buf),
+        };
+        let bot = Bot::connect(setup, &token).await?;
         bot.run(shutdown_signal()).await
     });
     runtime.shutdown_timeout(std::time::Duration::from_secs(2));

@@ -172,15 +172,22 @@ impl ReplyPolicy {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Whether a message is answered at all, and in which mode.
+    /// Whether a message is answered at all, and in which mode, with the configured
+    /// auto-reply channels.
     pub fn route(&self, m: &MessageFacts) -> Route {
+        self.route_with(m, self.is_autoreply(m.channel, m.thread_parent))
+    }
+
+    /// [`ReplyPolicy::route`] when the server's settings decide whether this channel gets
+    /// unprompted answers (`autoreply_here`: listed and not paused).
+    pub fn route_with(&self, m: &MessageFacts, autoreply_here: bool) -> Route {
         if m.is_self || m.author_is_bot || m.is_webhook || m.is_system {
             return Route::Ignore(Ignore::NotAPerson);
         }
         if m.is_dm || m.mentions_bot {
             return Route::Answer(Mode::Lookup);
         }
-        if self.is_autoreply(m.channel, m.thread_parent) {
+        if autoreply_here {
             return Route::Answer(Mode::Auto);
         }
         Route::Ignore(Ignore::NotListening)
@@ -201,7 +208,18 @@ impl ReplyPolicy {
     /// `scope` now, and records it when it may. Check and record happen under one lock, so
     /// two messages racing for the same entry get one reply.
     pub fn admit(&self, scope: Scope, entry: Option<&str>, user: u64, now: Instant) -> Verdict {
-        let cooldown = self.config.cooldown;
+        self.admit_with(scope, entry, user, now, self.config.cooldown)
+    }
+
+    /// [`ReplyPolicy::admit`] with a server's own cooldown.
+    pub fn admit_with(
+        &self,
+        scope: Scope,
+        entry: Option<&str>,
+        user: u64,
+        now: Instant,
+        cooldown: Duration,
+    ) -> Verdict {
         let mut st = self.lock();
         if let Some(entry) = entry {
             let key = (scope.id, entry.to_string());
@@ -243,14 +261,14 @@ impl ReplyPolicy {
     }
 
     /// Records that `entry` was shown in `scope` (an edited reply), without any check.
-    pub fn note_answered(&self, scope: Scope, entry: &str, now: Instant) {
+    pub fn note_answered(&self, scope: Scope, entry: &str, now: Instant, cooldown: Duration) {
         let mut st = self.lock();
         record(
             &mut st,
             scope,
             entry,
             now,
-            self.config.cooldown,
+            cooldown,
             self.config.user_window,
         );
     }

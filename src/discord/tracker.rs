@@ -17,6 +17,8 @@ pub const TRACKER_CAPACITY: usize = 4096;
 /// A reply the bot sent for a message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tracked {
+    /// The server (None in direct messages).
+    pub guild: Option<u64>,
     /// Channel (or thread) of both messages.
     pub channel: u64,
     /// The reply.
@@ -181,6 +183,7 @@ mod tests {
 
     fn t(reply: u64) -> Tracked {
         Tracked {
+            guild: Some(1),
             channel: 1,
             reply_id: reply,
             author: 2,

@@ -10,6 +10,13 @@ use std::time::Duration;
 /// PostgreSQL, and easy to fake in tests).
 pub type UnixTime = i64;
 
+/// The current time as the store counts it.
+pub fn now() -> UnixTime {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
 /// Seconds in a day, for per-day buckets.
 pub const DAY: UnixTime = 86_400;
 

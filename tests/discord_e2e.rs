@@ -4,154 +4,16 @@
 //! Silence is never asserted by sleeping alone: after the message that must get no answer,
 //! a second message that does get one is sent, and the only reply must be to the second.
 
+mod bot_harness;
 mod common;
 mod fake_discord;
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use common::db::TestDb;
-use fake_discord::{
-    dm, fixture, ids::*, message, sf, with, FakeDiscord, Recorded, MOD_PERMISSIONS,
-};
-use reqdoctor::discord::{Bot, BotError, Settings, Setup, Stopper, Token};
-use reqdoctor::knowledge::Knowledge;
-use reqdoctor::matcher::Matcher;
-use reqdoctor::store::{Store, Tally};
-use serde_json::{json, Value};
-use tokio::task::JoinHandle;
-
-/// A pasted fail object in a code block: alipay.error.14 in Auto mode.
-const ERROR_14: &str =
-    "my.request fails:\n```\n{error: 14, status: 13, errorMessage: \"JSON parse data error\"}\n```";
-/// wechat.timeout in Auto mode (the sentinel that does get a reply).
-const TIMEOUT: &str = "wx.request 一直报 {\"errMsg\":\"request:fail timeout\"}";
-/// alipay.error.11 in Auto mode.
-const ERROR_11: &str = "my.request 报错 error: 11 无权跨域调用";
-/// Chatter: nothing to answer.
-const CHATTER: &str = "anyone up for lunch? the build is green again";
-/// Every test's upper bound.
-const TEST_LIMIT: Duration = Duration::from_secs(10);
-
-fn knowledge_dir() -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/discord/knowledge")
-}
-
-fn mid(n: u64) -> u64 {
-    1_700_000_000_000_000_000 + n
-}
-
-struct Running {
-    fake: FakeDiscord,
-    stopper: Stopper,
-    store: Store,
-    task: JoinHandle<Result<(), BotError>>,
-    _db: Option<TestDb>,
-}
-
-async fn start_with(adjust: impl FnOnce(&mut Settings)) -> Running {
-    let db = TestDb::sqlite();
-    let mut running = start_on(&db, adjust).await;
-    running._db = Some(db);
-    running
-}
-
-/// A bot on an existing database (a restart keeps what the last run stored).
-async fn start_on(db: &TestDb, adjust: impl FnOnce(&mut Settings)) -> Running {
-    let fake = FakeDiscord::start().await;
-    let mut settings = Settings {
-        discord_api: Some(fake.url()),
-        autoreply_channels: [AUTO].into(),
-        ..Settings::default()
-    };
-    adjust(&mut settings);
-    let knowledge = Knowledge::from_dir(&knowledge_dir()).expect("fixture knowledge");
-    let matcher = Matcher::new(Arc::new(knowledge))
-        .unwrap()
-        .with_auto_threshold(settings.auto_confidence);
-    let store = db.store().await;
-    let setup = Setup {
-        settings,
-        matcher,
-        store: store.clone(),
-        knowledge_dir: None,
-    };
-    let bot = Bot::connect(setup, &Token::new(fake_discord::TOKEN).unwrap())
-        .await
-        .expect("bot connects");
-    let stopper = bot.stopper();
-    let task = tokio::spawn(bot.run(std::future::pending()));
-    fake.wait_ready().await;
-    Running {
-        fake,
-        stopper,
-        store,
-        task,
-        _db: None,
-    }
-}
-
-async fn start() -> Running {
-    start_with(|_| {}).await
-}
-
-impl Running {
-    async fn stop(self) {
-        self.stopper.stop().await;
-        let result = tokio::time::timeout(Duration::from_secs(5), self.task)
-            .await
-            .expect("the bot stops within 5 s")
-            .expect("the bot task does not panic");
-        result.expect("a clean shutdown");
-    }
-
-    /// Sends `sentinel` (which must be answered) and returns every accepted message post
-    /// once its reply is there.
-    async fn posts_after_sentinel(&self, id: u64) -> Vec<Recorded> {
-        self.fake.send_message(message(id, TIMEOUT));
-        self.fake.reply_to(id).await;
-        self.fake.message_posts()
-    }
-
-    fn requests(&self, method: &str, path_contains: &str) -> Vec<Recorded> {
-        self.fake
-            .requests()
-            .into_iter()
-            .filter(|r| r.method == method && r.path.contains(path_contains))
-            .collect()
-    }
-}
-
-/// Runs a test body with the overall time limit.
-async fn limited<F: std::future::Future<Output = ()>>(f: F) {
-    tokio::time::timeout(TEST_LIMIT, f)
-        .await
-        .expect("test finished within its limit");
-}
-
-fn field<'a>(embed: &'a Value, name: &str) -> &'a str {
-    embed["fields"]
-        .as_array()
-        .and_then(|fs| fs.iter().find(|f| f["name"] == name))
-        .and_then(|f| f["value"].as_str())
-        .unwrap_or_else(|| panic!("no field {name} in {embed:#}"))
-}
-
-fn assert_no_pings(body: &Value) {
-    assert_eq!(
-        body["allowed_mentions"],
-        json!({"parse": [], "users": [], "roles": [], "replied_user": false}),
-        "allowed_mentions must be empty: {body:#}"
-    );
-}
-
-fn assert_interaction_no_pings(body: &Value) {
-    assert_eq!(
-        body["data"]["allowed_mentions"],
-        json!({"parse": [], "users": [], "roles": [], "replied_user": false}),
-        "allowed_mentions must be empty: {body:#}"
-    );
-}
+use bot_harness::*;
+use fake_discord::{dm, fixture, ids::*, message, sf, with, MOD_PERMISSIONS};
+use reqdoctor::store::Tally;
+use serde_json::json;
 
 #[test]
 fn fixtures_deserialize_into_serenity_types() {
@@ -600,17 +462,6 @@ async fn editing_the_question_updates_or_removes_the_reply() {
     .await;
 }
 
-fn interaction(name: &str, fill: &[(&str, Value)], id: u64) -> Value {
-    let mut fill = fill.to_vec();
-    fill.push(("ID", sf(id)));
-    fill.push(("TOKEN", json!(format!("itoken-{id}"))));
-    fixture(name, &fill)
-}
-
-fn callback_path(id: u64) -> String {
-    format!("/api/v10/interactions/{id}/itoken-{id}/callback")
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn slash_ask_is_ephemeral_unless_public() {
     limited(async {
@@ -847,19 +698,6 @@ async fn context_menu_diagnoses_the_chosen_message() {
         bot.stop().await;
     })
     .await;
-}
-
-fn button(custom_id: &str, reply: u64, id: u64, user: Option<(u64, &str)>) -> Value {
-    let mut v = interaction(
-        "interaction_button.json",
-        &[("CUSTOM_ID", json!(custom_id)), ("MESSAGE", sf(reply))],
-        id,
-    );
-    if let Some((uid, perms)) = user {
-        v["member"]["user"]["id"] = sf(uid);
-        v["member"]["permissions"] = json!(perms);
-    }
-    v
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -100,8 +100,8 @@ pub(crate) fn render(report: &Report) -> String {
             r#"<ul class="totals">
 <li><b>{}</b> replies from {} entries</li>
 <li><b>{}</b> unanswered questions in {} groups</li>
-<li><b>{}</b> 👍 · <b>{}</b> 👎 on {} entries</li>
-<li><b>{}</b> 👎 replies in the review log</li>
+<li><b>{}</b> helpful · <b>{}</b> not helpful votes on {} entries</li>
+<li><b>{}</b> downvoted replies in the review log</li>
 </ul>
 </header>
 "#,
@@ -202,7 +202,7 @@ fn worst_section(h: &mut String, report: &Report) {
         return;
     }
     h.push_str(
-        r#"<table class="worst"><thead><tr><th class="num">#</th><th>Entry</th><th class="num">Helpful</th><th class="num">👍</th><th class="num">👎</th><th>Asked when it did not help</th></tr></thead><tbody>"#,
+        r#"<table class="worst"><thead><tr><th class="num">#</th><th>Entry</th><th class="num">Helpful</th><th class="num" title="👍">Votes up</th><th class="num" title="👎">Votes down</th><th>Asked when it did not help</th></tr></thead><tbody>"#,
     );
     for (i, w) in report.worst_helpful.iter().enumerate() {
         let percent = w.helpful_ratio * 100.0;

@@ -74,7 +74,11 @@ fn chromium_or_skip(test: &str) -> Option<PathBuf> {
 fn run_chromium(exe: &Path, work: &Path, extra: &[String], page: &Path, stdout_to: &Path) {
     let profile = tempfile::tempdir_in(work).expect("profile dir");
     let stderr_path = work.join("chromium-stderr.txt");
-    let mut child = Command::new(exe)
+    let mut command = Command::new(exe);
+    // Its own process group, so a timeout can end the renderer and GPU processes too.
+    #[cfg(unix)]
+    std::os::unix::process::CommandExt::process_group(&mut command, 0);
+    let mut child = command
         .args([
             "--headless",
             "--no-sandbox",
@@ -102,6 +106,10 @@ fn run_chromium(exe: &Path, work: &Path, extra: &[String], page: &Path, stdout_t
         match child.try_wait().expect("wait for chromium") {
             Some(status) => break status,
             None if started.elapsed() > CHROMIUM_TIMEOUT => {
+                #[cfg(unix)]
+                let _ = Command::new("kill")
+                    .args(["-KILL", "--", &format!("-{}", child.id())])
+                    .status();
                 let _ = child.kill();
                 let _ = child.wait();
                 panic!(

@@ -12,5 +12,6 @@ pub mod eval;
 pub mod knowledge;
 pub mod matcher;
 pub mod reply;
+pub mod report;
 pub mod store;
 pub mod text;

@@ -1,4 +1,4 @@
-//! The command line: `ask`, `match`, `eval`, `check`, `list`.
+//! The command line: `ask`, `match`, `eval`, `check`, `list`, `report` and `run`.
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -11,6 +11,8 @@ use crate::eval;
 use crate::knowledge::{Knowledge, KnowledgeError};
 use crate::matcher::{Matcher, MatcherError, Mode, DEFAULT_LOOKUP_CONFIDENCE};
 use crate::reply::{self, Answer, Lang};
+use crate::report::{Report, ReportInput};
+use crate::store::{Location, Store, StoreError, DEFAULT_SQLITE_PATH};
 
 /// Answers Alipay my.request and WeChat wx.request network errors.
 #[derive(Debug, Parser)]
@@ -77,6 +79,56 @@ pub enum Command {
     },
     /// Run the Discord bot (token from DISCORD_TOKEN; see the README).
     Run(crate::discord::RunArgs),
+    /// What the bot could not answer, how helpful its answers were, and replies per entry
+    /// per day, from the bot's database.
+    Report {
+        /// How far back: `7d`, `24h`, `2w`, `90m` (minutes), or a number of days.
+        #[arg(long, default_value = "7d", value_parser = parse_since, value_name = "AGE")]
+        since: i64,
+        /// table (terminal), json, or html (one self-contained page with a chart).
+        #[arg(long, value_enum, default_value = "table")]
+        format: ReportFormat,
+        /// The bot's database: a SQLite file or a postgres:// URL [default: DATABASE_URL,
+        /// then REQDOCTOR_DATABASE, then reqdoctor.db].
+        #[arg(long, value_name = "URL|FILE")]
+        database: Option<String>,
+        /// Write the report to this file instead of standard output.
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+}
+
+/// The forms `reqdoctor report` can take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    /// Aligned text for a terminal.
+    Table,
+    /// One JSON document.
+    Json,
+    /// One self-contained HTML page.
+    Html,
+}
+
+/// `7d`, `24h`, `2w`, `90m` or a bare number of days, as seconds.
+fn parse_since(s: &str) -> Result<i64, String> {
+    let s = s.trim();
+    let (number, unit) = match s.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        Some((i, _)) => (&s[..i], s[i..].trim()),
+        None => (s, "d"),
+    };
+    let n: i64 = number
+        .parse()
+        .map_err(|_| format!("`{s}` is not an age such as 7d, 24h or 2w"))?;
+    let unit_secs = match unit {
+        "m" | "min" => 60,
+        "h" => 3_600,
+        "d" => 86_400,
+        "w" => 7 * 86_400,
+        other => return Err(format!("`{other}` is not a unit: use m, h, d or w")),
+    };
+    n.checked_mul(unit_secs)
+        .filter(|v| *v > 0 && *v <= 3650 * 86_400)
+        .ok_or_else(|| format!("`{s}` is not between one minute and ten years"))
 }
 
 /// Errors the command line reports.
@@ -88,6 +140,9 @@ pub enum CliError {
     /// The matcher could not be built.
     #[error(transparent)]
     Matcher(#[from] MatcherError),
+    /// The bot's database could not be read.
+    #[error(transparent)]
+    Store(#[from] StoreError),
     /// Reading or writing failed.
     #[error("{what}: {source}")]
     Io {
@@ -140,7 +195,90 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Check { dir: check_dir } => check(check_dir.as_deref().or(dir)),
         Command::List { json } => list(&load_knowledge(dir)?, json),
         Command::Run(args) => crate::discord::run_command(args, dir),
+        Command::Report {
+            since,
+            format,
+            database,
+            output,
+        } => report(dir, since, format, database, output.as_deref()),
     }
+}
+
+/// Where `reqdoctor report` reads: `--database`, else `DATABASE_URL`, else
+/// `REQDOCTOR_DATABASE`, else the bot's default file.
+fn report_location(database: Option<String>) -> Location {
+    let chosen = database
+        .or_else(|| std::env::var(crate::discord::config::DATABASE_URL_ENV).ok())
+        .or_else(|| std::env::var("REQDOCTOR_DATABASE").ok())
+        .filter(|s| !s.trim().is_empty())
+        .unwrap_or_else(|| DEFAULT_SQLITE_PATH.to_string());
+    Location::parse(&chosen)
+}
+
+fn report(
+    dir: Option<&Path>,
+    since_secs: i64,
+    format: ReportFormat,
+    database: Option<String>,
+    output: Option<&Path>,
+) -> Result<ExitCode, CliError> {
+    let location = report_location(database);
+    if let Location::Sqlite(path) = &location {
+        // Reading must not create an empty database where the bot's is expected.
+        if !path.exists() {
+            eprintln!(
+                "reqdoctor: no database at {}: pass --database (a SQLite file or postgres:// URL) or run the bot first",
+                path.display()
+            );
+            return Ok(ExitCode::from(2));
+        }
+    }
+    let until = crate::store::now() + 1;
+    let since = until - 1 - since_secs;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(io("cannot start the async runtime"))?;
+    let input = runtime.block_on(async {
+        let store = Store::connect(&location).await?;
+        let input = ReportInput {
+            since,
+            until,
+            review: store.review_since(since).await?,
+            votes: store.votes_since(since).await?,
+            replies: store.daily_replies_since(since).await?,
+        };
+        store.close().await;
+        Ok::<_, StoreError>(input)
+    })?;
+    // Titles make the report readable; without valid knowledge it shows ids.
+    let knowledge = load_knowledge(dir).ok();
+    let titles = |id: &str| {
+        knowledge
+            .as_ref()
+            .and_then(|k| k.get(id))
+            .map(|e| e.title.en.clone())
+    };
+    let report = Report::build(input, &titles);
+    let text = match format {
+        ReportFormat::Table => report.to_table(),
+        ReportFormat::Json => {
+            let mut s = report.to_json().to_string();
+            s.push('\n');
+            s
+        }
+        ReportFormat::Html => report.to_html(),
+    };
+    match output {
+        Some(path) => {
+            std::fs::write(path, text).map_err(io(format!("cannot write {}", path.display())))?
+        }
+        None => std::io::stdout()
+            .lock()
+            .write_all(text.as_bytes())
+            .map_err(io("cannot write to standard output"))?,
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn ask(
@@ -385,4 +523,21 @@ fn list(knowledge: &Knowledge, json: bool) -> Result<ExitCode, CliError> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ages() {
+        assert_eq!(parse_since("7d"), Ok(7 * 86_400));
+        assert_eq!(parse_since("24h"), Ok(86_400));
+        assert_eq!(parse_since("2w"), Ok(14 * 86_400));
+        assert_eq!(parse_since("90m"), Ok(5_400));
+        assert_eq!(parse_since("3"), Ok(3 * 86_400));
+        assert!(parse_since("0d").is_err());
+        assert!(parse_since("7y").is_err());
+        assert!(parse_since("soon").is_err());
+    }
 }

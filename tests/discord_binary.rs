@@ -316,6 +316,38 @@ async fn configuration_errors_are_actionable() {
     );
     assert!(!stderr.contains(TOKEN));
 
+    // A database this bot cannot use, and a PostgreSQL URL whose port is not a number:
+    // named, with the password hidden.
+    let (status, stderr) = Process::spawn(
+        &["run"],
+        &[
+            ("DISCORD_TOKEN", TOKEN),
+            ("DATABASE_URL", "mysql://bot:pw@db/x"),
+        ],
+    )
+    .wait(Duration::from_secs(5))
+    .await;
+    assert_eq!(status.code(), Some(2));
+    assert!(
+        stderr.contains("DATABASE_URL: `mysql://` is not a database this bot supports"),
+        "{stderr}"
+    );
+    let (status, stderr) = Process::spawn(
+        &["run"],
+        &[
+            ("DISCORD_TOKEN", TOKEN),
+            ("DATABASE_URL", "postgres://bot:s3cret@db:port/x"),
+        ],
+    )
+    .wait(Duration::from_secs(5))
+    .await;
+    assert_eq!(status.code(), Some(2));
+    assert!(
+        stderr.contains("reqdoctor: database postgres://bot:***@db:port/x: "),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("s3cret"), "{stderr}");
+
     // Nothing listens there: retried, then one clear line.
     let closed = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()

@@ -608,3 +608,59 @@ async fn an_unreachable_database_still_answers_with_defaults() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_locked_database_still_answers() {
+    use sqlx::{Connection, Executor};
+    limited(async {
+        let db = TestDb::sqlite();
+        let bot = start_on(&db, |_| {}).await;
+        let Location::Sqlite(path) = &db.location else {
+            unreachable!()
+        };
+        // Another process holds the write lock for the whole test.
+        let mut other = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
+            .await
+            .unwrap();
+        other.execute("BEGIN IMMEDIATE").await.unwrap();
+        other
+            .execute("UPDATE guild_settings SET paused = 1")
+            .await
+            .unwrap();
+
+        bot.fake.send_message(message(mid(380), ERROR_14));
+        bot.fake.reply_to(mid(380)).await;
+        bot.fake.dispatch(
+            "INTERACTION_CREATE",
+            button("reqdoctor:up:alipay.error.14", mid(381), mid(382), None),
+        );
+        let ack = bot
+            .fake
+            .wait_for("vote ack", Duration::from_secs(5), |r| {
+                r.path == callback_path(mid(382))
+            })
+            .await;
+        assert!(ack.body["data"]["content"]
+            .as_str()
+            .unwrap()
+            .contains("could not be saved"));
+        bot.fake.send_message(message(mid(383), ERROR_11));
+        bot.fake.reply_to(mid(383)).await;
+
+        // Once the lock is gone, votes are saved again.
+        other.execute("ROLLBACK").await.unwrap();
+        bot.fake.dispatch(
+            "INTERACTION_CREATE",
+            button("reqdoctor:up:alipay.error.14", mid(381), mid(384), None),
+        );
+        let ack = bot
+            .fake
+            .wait_for("vote ack", Duration::from_secs(5), |r| {
+                r.path == callback_path(mid(384))
+            })
+            .await;
+        assert_eq!(ack.body["data"]["content"], "Thanks for the feedback!");
+        bot.stop().await;
+    })
+    .await;
+}

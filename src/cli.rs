@@ -12,7 +12,7 @@ use crate::knowledge::{Knowledge, KnowledgeError};
 use crate::matcher::{Matcher, MatcherError, Mode, DEFAULT_LOOKUP_CONFIDENCE};
 use crate::reply::{self, Answer, Lang};
 use crate::report::{Report, ReportInput};
-use crate::store::{Location, Store, StoreError, DEFAULT_SQLITE_PATH};
+use crate::store::{Confidence, Location, Store, StoreError, DEFAULT_SQLITE_PATH};
 
 /// Answers Alipay my.request and WeChat wx.request network errors.
 #[derive(Debug, Parser)]
@@ -65,6 +65,9 @@ pub enum Command {
         /// Print every miss, not only the first 50.
         #[arg(long)]
         all: bool,
+        /// Score Auto mode at a server's confidence level instead of the default.
+        #[arg(long, value_enum, default_value = "normal")]
+        confidence: ConfidenceLevel,
     },
     /// Validate knowledge files; exit 2 on any problem.
     Check {
@@ -96,6 +99,27 @@ pub enum Command {
         #[arg(long, short, value_name = "FILE")]
         output: Option<PathBuf>,
     },
+}
+
+/// `/reqdoctor settings confidence` levels, for `eval`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ConfidenceLevel {
+    /// The default threshold plus 0.1.
+    Strict,
+    /// The default threshold.
+    Normal,
+    /// The default threshold minus 0.1.
+    Eager,
+}
+
+impl From<ConfidenceLevel> for Confidence {
+    fn from(c: ConfidenceLevel) -> Confidence {
+        match c {
+            ConfidenceLevel::Strict => Confidence::Strict,
+            ConfidenceLevel::Normal => Confidence::Normal,
+            ConfidenceLevel::Eager => Confidence::Eager,
+        }
+    }
 }
 
 /// The forms `reqdoctor report` can take.
@@ -184,8 +208,11 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
             min_accuracy,
             max_false,
             all,
+            confidence,
         } => run_eval(
-            &load_matcher(dir)?,
+            &load_matcher(dir)?.with_auto_threshold(
+                Confidence::from(confidence).threshold(crate::matcher::DEFAULT_AUTO_THRESHOLD),
+            ),
             &corpus,
             lookup,
             min_accuracy,

@@ -700,6 +700,7 @@ impl Matcher {
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn score(
         &self,
         text: &str,

@@ -339,6 +339,29 @@ mod tests {
     }
 
     #[test]
+    fn repeated_and_impossible_typos() {
+        let ix = index(&["referer", "certificate", "timeout"]);
+        // A word seen before gets the same answer every time it comes back.
+        let h = hits(&ix, "refferer, refferer; certifcate refferer timout");
+        let referer = h.iter().filter(|(t, _)| t == "referer").count();
+        assert_eq!(referer, 3, "{h:?}");
+        assert_eq!(h.len(), 5, "{h:?}");
+        // No term starts with `x`, nor has a length within one of `referererer`.
+        assert!(hits(&ix, "xeferer").is_empty());
+        assert!(hits(&ix, "referererer").is_empty());
+    }
+
+    #[test]
+    fn overlapping_terms_in_order_of_their_end() {
+        let ix = index(&["request:fail", "fail", "request", "小程序", "程序"]);
+        let h: Vec<String> = hits(&ix, "wx.request:fail 小程序")
+            .into_iter()
+            .map(|(t, _)| t)
+            .collect();
+        assert_eq!(h, ["request", "request:fail", "fail", "小程序", "程序"]);
+    }
+
+    #[test]
     fn edit_distance_one() {
         assert!(within_one_edit(b"timeout", b"timout"));
         assert!(within_one_edit(b"cookie", b"cookei"));

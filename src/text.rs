@@ -27,20 +27,23 @@ impl Folded {
         let bytes = original.as_bytes();
         let mut at = 0;
         while at < bytes.len() {
-            // Fast path for ASCII, most of every message: no char decoding.
+            // Fast path for ASCII, most of every message: a run of printable ASCII with
+            // single spaces folds byte for byte, so it is copied and lowercased whole.
             let b = bytes[at];
             if b.is_ascii_graphic() {
-                // A whole run of printable ASCII at once.
-                let run = bytes[at..]
-                    .iter()
-                    .take_while(|b| b.is_ascii_graphic())
-                    .count();
+                let mut end = at + 1;
+                while end < bytes.len()
+                    && (bytes[end].is_ascii_graphic()
+                        || bytes[end] == b' ' && bytes[end - 1] != b' ')
+                {
+                    end += 1;
+                }
                 let len = text.len();
-                text.push_str(&original[at..at + run]);
+                text.push_str(&original[at..end]);
                 text[len..].make_ascii_lowercase();
-                origin.extend(at as u32..(at + run) as u32);
-                last_space = false;
-                at += run;
+                origin.extend(at as u32..end as u32);
+                last_space = bytes[end - 1] == b' ';
+                at = end;
                 continue;
             }
             if b.is_ascii() {
@@ -51,6 +54,21 @@ impl Folded {
                 }
                 at += 1;
                 continue;
+            }
+            // CJK characters (three bytes, U+3040..U+9FFF) are copied as they are.
+            if (0xE3..=0xE9).contains(&b) && at + 3 <= bytes.len() {
+                let c = original[at..at + 3]
+                    .chars()
+                    .next()
+                    .expect("at is a char boundary");
+                if is_cjk(c) {
+                    text.push_str(&original[at..at + 3]);
+                    let offset = at as u32;
+                    origin.extend_from_slice(&[offset; 3]);
+                    last_space = false;
+                    at += 3;
+                    continue;
+                }
             }
             let c = original[at..]
                 .chars()
@@ -154,11 +172,11 @@ pub fn is_word_byte(b: u8) -> bool {
 pub fn code_fences(text: &str) -> Vec<Range<usize>> {
     let mut fences = Vec::new();
     let mut search = 0;
-    while let Some(open) = text[search..].find("```").map(|i| i + search) {
+    while let Some(open) = find_fence(text, search) {
         let body = open + 3;
-        match text[body..].find("```") {
+        match find_fence(text, body) {
             Some(close) => {
-                let end = body + close + 3;
+                let end = close + 3;
                 fences.push(open..end);
                 search = end;
             }
@@ -169,6 +187,21 @@ pub fn code_fences(text: &str) -> Vec<Range<usize>> {
         }
     }
     fences
+}
+
+/// The first "```" in `text` at or after `from`: a byte loop, cheaper than a substring
+/// search for a needle this short.
+fn find_fence(text: &str, from: usize) -> Option<usize> {
+    let b = text.as_bytes();
+    let mut at = from;
+    while at + 3 <= b.len() {
+        let i = at + b[at..b.len() - 2].iter().position(|&c| c == b'`')?;
+        if b[i + 1] == b'`' && b[i + 2] == b'`' {
+            return Some(i);
+        }
+        at = i + 1;
+    }
+    None
 }
 
 /// Whether `pos` lies inside one of `ranges` (sorted, non-overlapping).

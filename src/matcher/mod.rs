@@ -717,6 +717,7 @@ impl Matcher {
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn score(
         &self,
         text: &str,

@@ -4,7 +4,9 @@
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::ops::Range;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+use aho_corasick::automaton::Automaton;
+use aho_corasick::nfa::contiguous::NFA;
+use aho_corasick::{Anchored, MatchKind};
 
 use crate::text::{is_word_byte, Folded};
 
@@ -63,20 +65,25 @@ impl TermIndexBuilder {
 
     /// Builds the automaton and the typo table.
     pub fn build(self) -> TermIndex {
-        let ac = AhoCorasickBuilder::new()
+        // A contiguous NFA, driven byte by byte in `scan`: a full DFA is faster per byte but
+        // takes several times longer to build, and knowledge is rebuilt on every edit.
+        let ac = NFA::builder()
             .match_kind(MatchKind::Standard)
-            // A full DFA: one table lookup per byte on every message, paid once at load.
-            .kind(Some(AhoCorasickKind::ContiguousNFA))
             .dense_depth(6)
             .build(&self.texts)
             .expect("terms are plain strings of bounded size");
         let mut exact_words = HashSet::default();
         let mut fuzzy: HashMap<Box<str>, Vec<TermId>> = HashMap::default();
+        let mut fuzzy_shapes = [0u32; 26];
         for (id, text) in self.texts.iter().enumerate() {
             if text.bytes().all(|b| b.is_ascii_alphabetic()) {
                 exact_words.insert(text.clone().into_boxed_str());
                 if text.len() >= FUZZY_MIN && !self.terms[id].prefix {
                     let id = id as TermId;
+                    // A word can only be one typo away from a term that starts with the
+                    // same letter and is at most one letter longer or shorter.
+                    fuzzy_shapes[usize::from(text.as_bytes()[0] - b'a')] |=
+                        0b111 << (text.len().min(FUZZY_MAX + 1) - 1);
                     fuzzy
                         .entry(text.clone().into_boxed_str())
                         .or_default()
@@ -96,6 +103,7 @@ impl TermIndexBuilder {
             terms: self.terms,
             exact_words,
             fuzzy,
+            fuzzy_shapes,
         }
     }
 }
@@ -108,6 +116,8 @@ const MAX_HITS: usize = 1024;
 /// Typo checks per message: a question has far fewer long words; a pasted log has more
 /// and gains nothing from them.
 const FUZZY_WORDS_MAX: usize = 128;
+/// Distinct words whose typo lookup is remembered per message.
+const MEMO_MAX: usize = 32;
 /// Words longer than this are never matched with a typo (no term is that long).
 const FUZZY_MAX: usize = 24;
 
@@ -147,11 +157,14 @@ fn within_one_edit(a: &[u8], b: &[u8]) -> bool {
 /// A compiled set of terms.
 #[derive(Debug, Clone)]
 pub struct TermIndex {
-    ac: AhoCorasick,
+    ac: NFA,
     texts: Vec<String>,
     terms: Vec<Term>,
     exact_words: HashSet<Box<str>>,
     fuzzy: HashMap<Box<str>, Vec<TermId>>,
+    /// Per first letter, bit `n` set when a word of `n` letters starting with it can be one
+    /// typo away from a fuzzy term.
+    fuzzy_shapes: [u32; 26],
 }
 
 /// How a term was found.
@@ -173,22 +186,41 @@ impl TermIndex {
     /// for every long ASCII word that is one typo away from a term. Linear in the text.
     pub fn scan(&self, folded: &str, mut hit: impl FnMut(TermId, Range<usize>, HitKind)) {
         let bytes = folded.as_bytes();
-        for m in self.ac.find_overlapping_iter(folded).take(MAX_HITS) {
-            let id = m.pattern().as_u32();
-            let term = &self.terms[id as usize];
-            let (s, e) = (m.start(), m.end());
-            if term.word_start && s > 0 && is_word_byte(bytes[s - 1]) {
+        // Every occurrence of every term, by end position, as an overlapping search reports
+        // them; stepping the automaton here saves an iterator round trip per occurrence.
+        let ac = &self.ac;
+        let mut sid = ac
+            .start_state(Anchored::No)
+            .expect("unanchored searches are supported");
+        let mut hits = 0;
+        'bytes: for (at, &byte) in bytes.iter().enumerate() {
+            sid = ac.next_state(Anchored::No, sid, byte);
+            if !ac.is_special(sid) || !ac.is_match(sid) {
                 continue;
             }
-            if term.word_end && !term.prefix && e < bytes.len() && is_word_byte(bytes[e]) {
-                let plural = term.plural
-                    && bytes[e] == b's'
-                    && (e + 1 == bytes.len() || !is_word_byte(bytes[e + 1]));
-                if !plural {
+            let e = at + 1;
+            for k in 0..ac.match_len(sid) {
+                if hits == MAX_HITS {
+                    break 'bytes;
+                }
+                hits += 1;
+                let pid = ac.match_pattern(sid, k);
+                let id = pid.as_u32();
+                let term = &self.terms[id as usize];
+                let s = e - ac.pattern_len(pid);
+                if term.word_start && s > 0 && is_word_byte(bytes[s - 1]) {
                     continue;
                 }
+                if term.word_end && !term.prefix && e < bytes.len() && is_word_byte(bytes[e]) {
+                    let plural = term.plural
+                        && bytes[e] == b's'
+                        && (e + 1 == bytes.len() || !is_word_byte(bytes[e + 1]));
+                    if !plural {
+                        continue;
+                    }
+                }
+                hit(id, s..e, HitKind::Exact);
             }
-            hit(id, s..e, HitKind::Exact);
         }
         if self.fuzzy.is_empty() {
             return;
@@ -196,6 +228,7 @@ impl TermIndex {
         let mut i = 0;
         let mut words_checked = 0;
         let mut buf = String::with_capacity(FUZZY_MAX);
+        let mut memo: Vec<(&str, Option<TermId>)> = Vec::new();
         while i < bytes.len() && words_checked < FUZZY_WORDS_MAX {
             if !bytes[i].is_ascii_alphabetic() {
                 i += 1;
@@ -222,6 +255,19 @@ impl TermIndex {
             if plural_base.is_some() {
                 continue;
             }
+            // No term of a length within one of this word starts with its letter.
+            let first = word.as_bytes()[0].to_ascii_lowercase().wrapping_sub(b'a');
+            let shapes = self.fuzzy_shapes.get(usize::from(first)).copied();
+            if shapes.is_none_or(|s| s >> word.len() & 1 == 0) {
+                continue;
+            }
+            // Pasted text repeats itself: a word already looked up has its answer.
+            if let Some(&(_, found)) = memo.iter().find(|(w, _)| *w == word) {
+                if let Some(id) = found {
+                    hit(id, start..i, HitKind::Typo);
+                }
+                continue;
+            }
             let mut found: Option<TermId> = None;
             let mut check = |key: &str| {
                 if found.is_some() {
@@ -238,6 +284,9 @@ impl TermIndex {
             };
             check(word);
             for_each_deletion(word, &mut buf, &mut check);
+            if memo.len() < MEMO_MAX {
+                memo.push((word, found));
+            }
             if let Some(id) = found {
                 hit(id, start..i, HitKind::Typo);
             }
@@ -287,6 +336,29 @@ mod tests {
         assert!(hits(&ix, "cook").is_empty());
         assert!(hits(&ix, "getting").is_empty(), "first letter differs");
         assert!(hits(&ix, "about").is_empty(), "too short for typos");
+    }
+
+    #[test]
+    fn repeated_and_impossible_typos() {
+        let ix = index(&["referer", "certificate", "timeout"]);
+        // A word seen before gets the same answer every time it comes back.
+        let h = hits(&ix, "refferer, refferer; certifcate refferer timout");
+        let referer = h.iter().filter(|(t, _)| t == "referer").count();
+        assert_eq!(referer, 3, "{h:?}");
+        assert_eq!(h.len(), 5, "{h:?}");
+        // No term starts with `x`, nor has a length within one of `referererer`.
+        assert!(hits(&ix, "xeferer").is_empty());
+        assert!(hits(&ix, "referererer").is_empty());
+    }
+
+    #[test]
+    fn overlapping_terms_in_order_of_their_end() {
+        let ix = index(&["request:fail", "fail", "request", "小程序", "程序"]);
+        let h: Vec<String> = hits(&ix, "wx.request:fail 小程序")
+            .into_iter()
+            .map(|(t, _)| t)
+            .collect();
+        assert_eq!(h, ["request", "request:fail", "fail", "小程序", "程序"]);
     }
 
     #[test]

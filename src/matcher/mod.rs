@@ -717,7 +717,6 @@ impl Matcher {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn score(
         &self,
         text: &str,

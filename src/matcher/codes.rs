@@ -40,7 +40,6 @@ const MAX_MATCHES: usize = 24;
 pub struct CodeScanner {
     keyed: Regex,
     reason: Regex,
-    net_name: Regex,
     net_number: Regex,
     bare: Regex,
 }
@@ -107,7 +106,6 @@ impl CodeScanner {
             r"(?x)(?-u:\b)[1-5][0-9]{2}\s?(?:bad\srequest|unauthori[sz]ed|forbidden|not\sfound|request\sentity\stoo\slarge|payload\stoo\slarge|content\stoo\slarge|internal\sserver\serror|bad\sgateway|service\sunavailable|gateway\stime-?out)",
         )
         .expect("static regex");
-        let net_name = Regex::new(r"(?-u:\b)err_[a-z_]{3,40}").expect("static regex");
         let net_number = Regex::new(
             r"(?:-[0-9]{1,3}\s?:\s?net::|cronet_error_code\s?:\s?-[0-9]{1,3}|(?-u:\b)errcode\s?:\s?-[0-9]{1,3})",
         )
@@ -117,7 +115,6 @@ impl CodeScanner {
         CodeScanner {
             keyed,
             reason,
-            net_name,
             net_number,
             bare,
         }
@@ -131,9 +128,12 @@ impl CodeScanner {
         net_names: impl Fn(&str) -> Option<i32>,
         out: &mut Vec<FoundCode>,
     ) {
+        // Every recogniser but `net_name` needs an ASCII digit; most messages have none.
+        let digits = text.bytes().any(|b| b.is_ascii_digit());
         // `find_iter` plus a look at the matched text is several times cheaper than
         // capture groups, and a hostile message can hold thousands of matches.
-        for whole in self.keyed.find_iter(text).take(MAX_MATCHES) {
+        let keyed = digits.then(|| self.keyed.find_iter(text));
+        for whole in keyed.into_iter().flatten().take(MAX_MATCHES) {
             let matched = whole.as_str();
             let digits = matched
                 .bytes()
@@ -201,7 +201,8 @@ impl CodeScanner {
             out.extend(item);
         }
         // As above: plain matches, the parts read off the matched text.
-        for m in self.reason.find_iter(text).take(MAX_MATCHES) {
+        let reasons = digits.then(|| self.reason.find_iter(text));
+        for m in reasons.into_iter().flatten().take(MAX_MATCHES) {
             if let Ok(n) = m.as_str()[..3].parse::<u16>() {
                 out.push(FoundCode {
                     code: Code::Http(n),
@@ -210,16 +211,17 @@ impl CodeScanner {
                 });
             }
         }
-        for m in self.net_name.find_iter(text).take(MAX_MATCHES) {
-            if let Some(n) = net_names(&m.as_str()["err_".len()..]) {
+        for span in net_names_in(text).take(MAX_MATCHES) {
+            if let Some(n) = net_names(&text[span.start + "err_".len()..span.end]) {
                 out.push(FoundCode {
                     code: Code::Net(n),
                     form: CodeForm::Explicit,
-                    span: m.range(),
+                    span,
                 });
             }
         }
-        for m in self.net_number.find_iter(text).take(MAX_MATCHES) {
+        let numbers = digits.then(|| self.net_number.find_iter(text));
+        for m in numbers.into_iter().flatten().take(MAX_MATCHES) {
             let matched = m.as_str();
             let number = matched
                 .find('-')
@@ -274,6 +276,32 @@ impl CodeScanner {
             at = m.end();
         }
     }
+}
+
+/// Spans of `net::ERR_NAME` names (folded: `err_name`) in `text`, as the regex
+/// `(?-u:\b)err_[a-z_]{3,40}` finds them, without its per-match restart cost.
+fn net_names_in(text: &str) -> impl Iterator<Item = Range<usize>> + '_ {
+    let bytes = text.as_bytes();
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        while let Some(i) = text.get(at..).and_then(|rest| rest.find("err_")) {
+            let start = at + i;
+            let word = |b: &u8| b.is_ascii_alphanumeric() || *b == b'_';
+            let after = start + "err_".len();
+            let run = bytes[after..]
+                .iter()
+                .take(40)
+                .take_while(|b| b.is_ascii_lowercase() || **b == b'_')
+                .count();
+            if (start == 0 || !word(&bytes[start - 1])) && run >= 3 {
+                at = after + run;
+                return Some(start..at);
+            }
+            at = start + 1;
+        }
+        at = text.len();
+        None
+    })
 }
 
 /// A number found in text: its digits and where they start.
@@ -454,6 +482,21 @@ mod tests {
         let c = codes("request:fail -2:net::ERR_FAILED");
         assert!(c.contains(&(Code::Net(-2), CodeForm::Explicit)));
         assert!(codes("cronet_error_code:-202").contains(&(Code::Net(-202), CodeForm::Explicit)));
+    }
+
+    #[test]
+    fn net_names_as_the_regex_finds_them() {
+        let re = Regex::new(r"(?-u:\b)err_[a-z_]{3,40}").unwrap();
+        for s in [
+            "net::err_failed -2:net::err_name_not_resolved",
+            "xerr_failed err_ab err_abc err_err_abc 错err_timed_out",
+            "err_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa_b err_",
+            "_err_abc 9err_abc .err_abc err_a1bc err__",
+        ] {
+            let ours: Vec<_> = net_names_in(s).collect();
+            let theirs: Vec<_> = re.find_iter(s).map(|m| m.range()).collect();
+            assert_eq!(ours, theirs, "{s}");
+        }
     }
 
     #[test]

@@ -256,11 +256,49 @@ pub fn scan(text: &str) -> Vec<FailObject> {
                     }
                 }
             }
-            _ => i += 1,
+            _ => {
+                // Bytes no arm acts on (spaces, CJK, punctuation) come in runs: skip the run.
+                i += 1;
+                while i < b.len() && INERT[b[i] as usize] {
+                    i += 1;
+                }
+            }
         }
     }
     out
 }
+
+/// Bytes the scanner passes over without acting (`-` is not one: it may start a number).
+static INERT: [bool; 256] = {
+    let mut t = [true; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        if b.is_ascii_alphanumeric()
+            || matches!(
+                b,
+                b'{' | b'['
+                    | b'}'
+                    | b']'
+                    | b'"'
+                    | b'\''
+                    | b'`'
+                    | b':'
+                    | b'='
+                    | b','
+                    | b';'
+                    | b'\n'
+                    | b'-'
+                    | b'_'
+                    | b'$'
+            )
+        {
+            t[c] = false;
+        }
+        c += 1;
+    }
+    t
+};
 
 fn memchr_brace(b: &[u8]) -> Option<usize> {
     b.iter().position(|&c| c == b'{')

@@ -109,17 +109,13 @@ impl GuildCache {
                 self.put(guild, s.clone());
                 s
             }
-            Ok(Err(e)) => {
-                self.warn(guild, &e.to_string());
-                stale.unwrap_or_else(|| fallback.clone())
-            }
-            Err(_) => {
-                self.warn(
-                    guild,
-                    &format!("reading settings took longer than {SETTINGS_READ_LIMIT:?}"),
-                );
-                stale.unwrap_or_else(|| fallback.clone())
-            }
+            Ok(Err(e)) => self.fall_back(guild, &e.to_string(), stale, fallback),
+            Err(_) => self.fall_back(
+                guild,
+                &format!("reading settings took longer than {SETTINGS_READ_LIMIT:?}"),
+                stale,
+                fallback,
+            ),
         }
     }
 
@@ -133,6 +129,22 @@ impl GuildCache {
             }
         }
         map.insert(guild, (settings, Instant::now()));
+    }
+
+    /// The settings to use while the store is unavailable: the last known ones, else the
+    /// defaults. They are cached like fresh ones, so a slow store costs one wait per server
+    /// per [`SETTINGS_TTL`], not one per message.
+    fn fall_back(
+        &self,
+        guild: u64,
+        why: &str,
+        stale: Option<GuildSettings>,
+        fallback: &GuildSettings,
+    ) -> GuildSettings {
+        self.warn(guild, why);
+        let settings = stale.unwrap_or_else(|| fallback.clone());
+        self.put(guild, settings.clone());
+        settings
     }
 
     fn warn(&self, guild: u64, why: &str) {
@@ -220,5 +232,22 @@ mod tests {
             ..defaults()
         };
         assert!(!effective(&off, &GuildSettings::default(), 10, None).review_log);
+    }
+
+    #[tokio::test]
+    async fn a_down_store_costs_one_wait_per_server_not_one_per_message() {
+        let store = Store::open(&crate::store::Location::Postgres(
+            "postgres://bot:pw@127.0.0.1:9/r".into(),
+        ))
+        .unwrap();
+        let cache = GuildCache::default();
+        let mut fallback = GuildSettings::default();
+        fallback.paused = true;
+        // Not migrated: the store answers "not ready", and the fallback is used and kept.
+        assert!(cache.get(&store, 1, &fallback).await.paused);
+        assert!(cache.lock().get(&1).is_some_and(|(s, _)| s.paused));
+        // Written settings win over the fallback at once.
+        cache.put(1, GuildSettings::default());
+        assert!(!cache.get(&store, 1, &fallback).await.paused);
     }
 }

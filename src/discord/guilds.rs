@@ -241,8 +241,10 @@ mod tests {
         ))
         .unwrap();
         let cache = GuildCache::default();
-        let mut fallback = GuildSettings::default();
-        fallback.paused = true;
+        let fallback = GuildSettings {
+            paused: true,
+            ..GuildSettings::default()
+        };
         // Not migrated: the store answers "not ready", and the fallback is used and kept.
         assert!(cache.get(&store, 1, &fallback).await.paused);
         assert!(cache.lock().get(&1).is_some_and(|(s, _)| s.paused));

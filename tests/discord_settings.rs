@@ -611,22 +611,12 @@ async fn an_unreachable_database_still_answers_with_defaults() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_locked_database_still_answers() {
-    use sqlx::{Connection, Executor};
+    use sqlx::Executor;
     limited(async {
         let db = TestDb::sqlite();
         let bot = start_on(&db, |_| {}).await;
-        let Location::Sqlite(path) = &db.location else {
-            unreachable!()
-        };
         // Another process holds the write lock for the whole test.
-        let mut other = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
-            .await
-            .unwrap();
-        other.execute("BEGIN IMMEDIATE").await.unwrap();
-        other
-            .execute("UPDATE guild_settings SET paused = 1")
-            .await
-            .unwrap();
+        let mut other = db.hold_write_lock(true).await;
 
         bot.fake.send_message(message(mid(380), ERROR_14));
         bot.fake.reply_to(mid(380)).await;

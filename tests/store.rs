@@ -282,7 +282,7 @@ async fn an_unreachable_database_is_an_error_not_a_hang() {
 
 #[tokio::test]
 async fn a_locked_sqlite_file_fails_fast_and_recovers() {
-    use sqlx::{Connection, Executor};
+    use sqlx::Executor;
     let db = TestDb::sqlite();
     let store = db
         .store()
@@ -292,18 +292,8 @@ async fn a_locked_sqlite_file_fails_fast_and_recovers() {
         .change_settings(GUILD, &[SettingChange::Paused(true)], NOW)
         .await
         .unwrap();
-    let Location::Sqlite(path) = &db.location else {
-        unreachable!()
-    };
     // Another process holds the write lock.
-    let mut other = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
-        .await
-        .unwrap();
-    other.execute("BEGIN IMMEDIATE").await.unwrap();
-    other
-        .execute("UPDATE guild_settings SET paused = 0")
-        .await
-        .unwrap();
+    let mut other = db.hold_write_lock(false).await;
     let started = std::time::Instant::now();
     let e = store
         .change_settings(GUILD, &[SettingChange::ReviewLog(false)], NOW)

@@ -93,6 +93,25 @@ impl TestDb {
         }
     }
 
+    /// Another process's connection holding this SQLite file's write lock, with an
+    /// uncommitted change of `paused` to `paused`, until it rolls back or is dropped.
+    pub async fn hold_write_lock(&self, paused: bool) -> sqlx::SqliteConnection {
+        use sqlx::Executor;
+        let Location::Sqlite(path) = &self.location else {
+            panic!("only a SQLite file has a write lock to hold");
+        };
+        let mut other = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
+            .await
+            .expect("second connection");
+        other.execute("BEGIN IMMEDIATE").await.expect("write lock");
+        sqlx::query("UPDATE guild_settings SET paused = $1")
+            .bind(i64::from(paused))
+            .execute(&mut other)
+            .await
+            .expect("uncommitted write");
+        other
+    }
+
     /// The location as a string for `DATABASE_URL` / `--database`.
     pub fn url(&self) -> String {
         match &self.location {

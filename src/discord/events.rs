@@ -100,7 +100,7 @@ async fn on_message(ctx: &SerenityContext, data: &Data, msg: &Message) {
     let here = data
         .effective(guild, facts.channel, facts.thread_parent)
         .await;
-    let Route::Answer(mode) = data.policy.route_with(&facts, here.autoreply()) else {
+    let Route::Answer(mode) = data.policy.route(&facts, here.autoreply()) else {
         return;
     };
     if !data.policy.first_delivery(facts.id) {
@@ -142,7 +142,7 @@ async fn on_message(ctx: &SerenityContext, data: &Data, msg: &Message) {
         id: facts.channel,
         thread: facts.thread_parent.is_some(),
     };
-    match data.policy.admit_with(
+    match data.policy.admit(
         scope,
         said.entry_id.as_deref(),
         facts.author,

@@ -183,8 +183,6 @@ impl Data {
             knowledge_dir,
         } = setup;
         let policy = ReplyPolicy::new(PolicyConfig {
-            autoreply_channels: settings.autoreply_channels.clone(),
-            cooldown: settings.cooldown,
             user_limit: settings.user_limit,
             user_window: settings.user_window,
         });

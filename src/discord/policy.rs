@@ -2,7 +2,7 @@
 //! Discord. Everything is bounded in memory and takes the current time as an argument, so
 //! it is tested without a clock or a network.
 
-use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::hash::Hash;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -82,10 +82,6 @@ pub enum Verdict {
 /// Limits the policy enforces.
 #[derive(Debug, Clone)]
 pub struct PolicyConfig {
-    /// Channels answered unprompted.
-    pub autoreply_channels: BTreeSet<u64>,
-    /// Same entry, same channel: not again within this.
-    pub cooldown: Duration,
     /// Replies per user per `user_window` (0: unlimited).
     pub user_limit: u32,
     /// The per-user window.
@@ -172,15 +168,10 @@ impl ReplyPolicy {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Whether a message is answered at all, and in which mode, with the configured
-    /// auto-reply channels.
-    pub fn route(&self, m: &MessageFacts) -> Route {
-        self.route_with(m, self.is_autoreply(m.channel, m.thread_parent))
-    }
-
-    /// [`ReplyPolicy::route`] when the server's settings decide whether this channel gets
-    /// unprompted answers (`autoreply_here`: listed and not paused).
-    pub fn route_with(&self, m: &MessageFacts, autoreply_here: bool) -> Route {
+    /// Whether a message is answered at all, and in which mode. The server's settings
+    /// decide whether this channel gets unprompted answers (`autoreply_here`: listed, or
+    /// under a listed channel, and not paused; see [`super::guilds`]).
+    pub fn route(&self, m: &MessageFacts, autoreply_here: bool) -> Route {
         if m.is_self || m.author_is_bot || m.is_webhook || m.is_system {
             return Route::Ignore(Ignore::NotAPerson);
         }
@@ -193,12 +184,6 @@ impl ReplyPolicy {
         Route::Ignore(Ignore::NotListening)
     }
 
-    /// Whether `channel` (or the thread's `parent`) is an auto-reply channel.
-    pub fn is_autoreply(&self, channel: u64, parent: Option<u64>) -> bool {
-        let set = &self.config.autoreply_channels;
-        set.contains(&channel) || parent.is_some_and(|p| set.contains(&p))
-    }
-
     /// True the first time a message id is seen; false for replays and duplicates.
     pub fn first_delivery(&self, message_id: u64) -> bool {
         self.lock().seen.insert(message_id)
@@ -206,13 +191,8 @@ impl ReplyPolicy {
 
     /// Decides whether `entry` (None for a "nothing matched" reply) may be sent to `user` in
     /// `scope` now, and records it when it may. Check and record happen under one lock, so
-    /// two messages racing for the same entry get one reply.
-    pub fn admit(&self, scope: Scope, entry: Option<&str>, user: u64, now: Instant) -> Verdict {
-        self.admit_with(scope, entry, user, now, self.config.cooldown)
-    }
-
-    /// [`ReplyPolicy::admit`] with a server's own cooldown.
-    pub fn admit_with(
+    /// two messages racing for the same entry get one reply. `cooldown` is the server's.
+    pub fn admit(
         &self,
         scope: Scope,
         entry: Option<&str>,
@@ -333,11 +313,27 @@ mod tests {
 
     fn policy() -> ReplyPolicy {
         ReplyPolicy::new(PolicyConfig {
-            autoreply_channels: BTreeSet::from([AUTO]),
-            cooldown: Duration::from_secs(600),
             user_limit: 3,
             user_window: Duration::from_secs(60),
         })
+    }
+
+    const COOLDOWN: Duration = Duration::from_secs(600);
+
+    /// Routes as a server with AUTO as its one auto-reply channel would.
+    fn route(p: &ReplyPolicy, m: &MessageFacts) -> Route {
+        p.route(m, m.channel == AUTO || m.thread_parent == Some(AUTO))
+    }
+
+    /// Admits with the default cooldown.
+    fn admit(
+        p: &ReplyPolicy,
+        scope: Scope,
+        entry: Option<&str>,
+        user: u64,
+        now: Instant,
+    ) -> Verdict {
+        p.admit(scope, entry, user, now, COOLDOWN)
     }
 
     fn msg(channel: u64) -> MessageFacts {
@@ -361,34 +357,37 @@ mod tests {
     #[test]
     fn routes_by_channel_mention_and_dm() {
         let p = policy();
-        assert_eq!(p.route(&msg(AUTO)), Route::Answer(Mode::Auto));
-        assert_eq!(p.route(&msg(OTHER)), Route::Ignore(Ignore::NotListening));
+        assert_eq!(route(&p, &msg(AUTO)), Route::Answer(Mode::Auto));
+        assert_eq!(route(&p, &msg(OTHER)), Route::Ignore(Ignore::NotListening));
         let thread = MessageFacts {
             channel: 555,
             thread_parent: Some(AUTO),
             ..msg(555)
         };
-        assert_eq!(p.route(&thread), Route::Answer(Mode::Auto));
+        assert_eq!(route(&p, &thread), Route::Answer(Mode::Auto));
         let other_thread = MessageFacts {
             thread_parent: Some(OTHER),
             ..thread.clone()
         };
-        assert_eq!(p.route(&other_thread), Route::Ignore(Ignore::NotListening));
+        assert_eq!(
+            route(&p, &other_thread),
+            Route::Ignore(Ignore::NotListening)
+        );
         let mention = MessageFacts {
             mentions_bot: true,
             ..msg(OTHER)
         };
-        assert_eq!(p.route(&mention), Route::Answer(Mode::Lookup));
+        assert_eq!(route(&p, &mention), Route::Answer(Mode::Lookup));
         let mention_in_auto = MessageFacts {
             mentions_bot: true,
             ..msg(AUTO)
         };
-        assert_eq!(p.route(&mention_in_auto), Route::Answer(Mode::Lookup));
+        assert_eq!(route(&p, &mention_in_auto), Route::Answer(Mode::Lookup));
         let dm = MessageFacts {
             is_dm: true,
             ..msg(9)
         };
-        assert_eq!(p.route(&dm), Route::Answer(Mode::Lookup));
+        assert_eq!(route(&p, &dm), Route::Answer(Mode::Lookup));
     }
 
     #[test]
@@ -414,7 +413,7 @@ mod tests {
                 ..msg(AUTO)
             },
         ] {
-            assert_eq!(p.route(&m), Route::Ignore(Ignore::NotAPerson), "{m:?}");
+            assert_eq!(route(&p, &m), Route::Ignore(Ignore::NotAPerson), "{m:?}");
         }
     }
 
@@ -436,9 +435,13 @@ mod tests {
     fn cooldown_per_channel_and_entry() {
         let p = policy();
         let t0 = Instant::now();
-        assert_eq!(p.admit(CH, Some("alipay.error.14"), 1, t0), Verdict::Reply);
         assert_eq!(
-            p.admit(
+            admit(&p, CH, Some("alipay.error.14"), 1, t0),
+            Verdict::Reply
+        );
+        assert_eq!(
+            admit(
+                &p,
                 CH,
                 Some("alipay.error.14"),
                 2,
@@ -448,7 +451,13 @@ mod tests {
         );
         // Another entry, or another channel, is fine.
         assert_eq!(
-            p.admit(CH, Some("alipay.error.11"), 2, t0 + Duration::from_secs(1)),
+            admit(
+                &p,
+                CH,
+                Some("alipay.error.11"),
+                2,
+                t0 + Duration::from_secs(1)
+            ),
             Verdict::Reply
         );
         let other = Scope {
@@ -456,7 +465,8 @@ mod tests {
             thread: false,
         };
         assert_eq!(
-            p.admit(
+            admit(
+                &p,
                 other,
                 Some("alipay.error.14"),
                 3,
@@ -466,7 +476,8 @@ mod tests {
         );
         // After the cooldown it may be repeated.
         assert_eq!(
-            p.admit(
+            admit(
+                &p,
                 CH,
                 Some("alipay.error.14"),
                 4,
@@ -480,9 +491,10 @@ mod tests {
     fn once_per_thread_without_expiry() {
         let p = policy();
         let t0 = Instant::now();
-        assert_eq!(p.admit(TH, Some("wechat.timeout"), 1, t0), Verdict::Reply);
+        assert_eq!(admit(&p, TH, Some("wechat.timeout"), 1, t0), Verdict::Reply);
         assert_eq!(
-            p.admit(
+            admit(
+                &p,
                 TH,
                 Some("wechat.timeout"),
                 2,
@@ -490,14 +502,14 @@ mod tests {
             ),
             Verdict::AnsweredInThread
         );
-        assert_eq!(p.admit(TH, Some("wechat.cors"), 2, t0), Verdict::Reply);
+        assert_eq!(admit(&p, TH, Some("wechat.cors"), 2, t0), Verdict::Reply);
         // A reply that could not be sent does not count.
         p.release(TH, "wechat.cors");
-        assert_eq!(p.admit(TH, Some("wechat.cors"), 3, t0), Verdict::Reply);
+        assert_eq!(admit(&p, TH, Some("wechat.cors"), 3, t0), Verdict::Reply);
         p.release(CH, "wechat.cors");
-        assert_eq!(p.admit(CH, Some("x"), 3, t0), Verdict::Reply);
+        assert_eq!(admit(&p, CH, Some("x"), 3, t0), Verdict::Reply);
         p.release(CH, "x");
-        assert_eq!(p.admit(CH, Some("x"), 4, t0), Verdict::Reply);
+        assert_eq!(admit(&p, CH, Some("x"), 4, t0), Verdict::Reply);
     }
 
     #[test]
@@ -506,27 +518,27 @@ mod tests {
         let t0 = Instant::now();
         for (i, e) in ["a", "b", "c"].iter().enumerate() {
             assert_eq!(
-                p.admit(CH, Some(e), 9, t0 + Duration::from_secs(i as u64)),
+                admit(&p, CH, Some(e), 9, t0 + Duration::from_secs(i as u64)),
                 Verdict::Reply
             );
         }
         assert_eq!(
-            p.admit(CH, Some("d"), 9, t0 + Duration::from_secs(10)),
+            admit(&p, CH, Some("d"), 9, t0 + Duration::from_secs(10)),
             Verdict::UserLimited
         );
         // A limited attempt does not start a cooldown for the entry.
         assert_eq!(
-            p.admit(CH, Some("d"), 8, t0 + Duration::from_secs(10)),
+            admit(&p, CH, Some("d"), 8, t0 + Duration::from_secs(10)),
             Verdict::Reply
         );
         // The first hit leaves the window after 60 s.
         assert_eq!(
-            p.admit(CH, Some("e"), 9, t0 + Duration::from_secs(60)),
+            admit(&p, CH, Some("e"), 9, t0 + Duration::from_secs(60)),
             Verdict::Reply
         );
         // "Nothing matched" replies count against the user but have no cooldown.
-        assert_eq!(p.admit(CH, None, 5, t0), Verdict::Reply);
-        assert_eq!(p.admit(CH, None, 5, t0), Verdict::Reply);
+        assert_eq!(admit(&p, CH, None, 5, t0), Verdict::Reply);
+        assert_eq!(admit(&p, CH, None, 5, t0), Verdict::Reply);
     }
 
     #[test]
@@ -542,7 +554,13 @@ mod tests {
                 id: i,
                 thread: false,
             };
-            unlimited.admit(scope, Some("x"), i, t0 + Duration::from_millis(i));
+            admit(
+                &unlimited,
+                scope,
+                Some("x"),
+                i,
+                t0 + Duration::from_millis(i),
+            );
         }
         assert!(unlimited.lock().cooldowns.len() <= MAP_CAPACITY + 1);
     }

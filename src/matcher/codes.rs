@@ -2,10 +2,15 @@
 //! `403 Forbidden`, `errno 600002`, `net::ERR_FAILED`, `cronet_error_code:-202`.
 
 use std::ops::Range;
+use std::sync::LazyLock;
 
 use regex::Regex;
+use regex_automata::dfa::{dense, Automaton, StartKind};
+use regex_automata::nfa::thompson;
+use regex_automata::{Anchored, Input, MatchKind};
 
 use crate::knowledge::Code;
+use crate::text::is_word_byte;
 
 /// How a code was written, which says how sure we are that it is one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -35,13 +40,63 @@ pub struct FoundCode {
 /// say everything, and a pasted log repeating it thousands of times must stay cheap.
 const MAX_MATCHES: usize = 24;
 
-/// Compiled code recognisers.
-#[derive(Debug, Clone)]
+/// Which key introduced a number, read backwards from the number: the reverse of
+/// `KEY SEPARATOR -?DIGITS`, where `KEY` is `error`, `错误码`, `statusCode`, `返回了`, `got an
+/// http status`... The text is folded, so every space is one ` ` (`\x20`).
+const KEYED: &str = r#"(?x)
+    (?:
+        (?:(?-u:\b)err_?no)
+      | (?:(?-u:\b)err(?:or)?[\x20_]?code)
+      | (?:(?-u:\b)(?:status[\x20_]?code|http[\x20_]?status(?:[\x20_]?code)?|status|http)|http状态码|状态码|响应码|返回码)
+      | (?:错误码|错误代码|错误号|报错码)
+      | (?:(?-u:\b)(?:error|err)|报错|错误|报)
+      | (?:返回了?|(?-u:\b)(?:returns?|returned|returning|get|got|getting|gets|gives?|giving|throws?|responds?\x20with|responded\x20with)(?:\x20(?:an?|the|http|status|back))*)
+    )
+    ["']?\x20?(?:[:=]|是|为|了)?\x20?["']?\x20?
+    -?[0-9]{1,7}"#;
+
+/// HTTP reason phrases after a status (`403 Forbidden`), folded.
+const REASONS: &[&str] = &[
+    "bad request",
+    "unauthorized",
+    "unauthorised",
+    "forbidden",
+    "not found",
+    "request entity too large",
+    "payload too large",
+    "content too large",
+    "internal server error",
+    "bad gateway",
+    "service unavailable",
+    "gateway timeout",
+    "gateway time-out",
+];
+
+/// The keyed-code recogniser as a reverse DFA, anchored where a number ends. The recognisers
+/// are fixed, not knowledge, so they are compiled once per process (≈ 3 ms) and a knowledge
+/// reload never pays for them again.
+static KEYED_REVERSE: LazyLock<dense::DFA<Vec<u32>>> = LazyLock::new(|| {
+    dense::Builder::new()
+        .configure(
+            dense::Config::new()
+                .match_kind(MatchKind::All)
+                .start_kind(StartKind::Anchored),
+        )
+        .thompson(thompson::Config::new().reverse(true))
+        .build(KEYED)
+        .expect("static regex")
+});
+
+/// Standalone numbers for direct questions, with one character of context on each side.
+static BARE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:^|[^0-9a-z_.:#$¥￥+/-])-?[0-9]{1,6}(?:$|[^0-9a-z_.:%])").expect("static regex")
+});
+
+/// Compiled code recognisers (shared by every matcher in the process).
+#[derive(Debug, Clone, Copy)]
 pub struct CodeScanner {
-    keyed: Regex,
-    reason: Regex,
-    net_number: Regex,
-    bare: Regex,
+    keyed: &'static dense::DFA<Vec<u32>>,
+    bare: &'static Regex,
 }
 
 /// Which kind of key introduced a number, from the text before it (`"errorCode": `, `返回了 `).
@@ -86,131 +141,74 @@ impl Default for CodeScanner {
 }
 
 impl CodeScanner {
-    /// Compiles the recognisers (once, at load).
+    /// The process-wide recognisers (compiled on first use).
     pub fn new() -> Self {
-        let keyed = Regex::new(
-            r#"(?x)
-            (?:
-                (?:(?-u:\b)err_?no)
-              | (?:(?-u:\b)err(?:or)?[\s_]?code)
-              | (?:(?-u:\b)(?:status[\s_]?code|http[\s_]?status(?:[\s_]?code)?|status|http)|http状态码|状态码|响应码|返回码)
-              | (?:错误码|错误代码|错误号|报错码)
-              | (?:(?-u:\b)(?:error|err)|报错|错误|报)
-              | (?:返回了?|(?-u:\b)(?:returns?|returned|returning|get|got|getting|gets|gives?|giving|throws?|responds?\swith|responded\swith)(?:\s(?:an?|the|http|status|back))*)
-            )
-            ["']?\s?(?:[:=]|是|为|了)?\s?["']?\s?
-            (?P<num>-?[0-9]{1,7})"#,
-        )
-        .expect("static regex");
-        let reason = Regex::new(
-            r"(?x)(?-u:\b)[1-5][0-9]{2}\s?(?:bad\srequest|unauthori[sz]ed|forbidden|not\sfound|request\sentity\stoo\slarge|payload\stoo\slarge|content\stoo\slarge|internal\sserver\serror|bad\sgateway|service\sunavailable|gateway\stime-?out)",
-        )
-        .expect("static regex");
-        let net_number = Regex::new(
-            r"(?:-[0-9]{1,3}\s?:\s?net::|cronet_error_code\s?:\s?-[0-9]{1,3}|(?-u:\b)errcode\s?:\s?-[0-9]{1,3})",
-        )
-        .expect("static regex");
-        let bare = Regex::new(r"(?:^|[^0-9a-z_.:#$¥￥+/-])-?[0-9]{1,6}(?:$|[^0-9a-z_.:%])")
-            .expect("static regex");
         CodeScanner {
-            keyed,
-            reason,
-            net_number,
-            bare,
+            keyed: &KEYED_REVERSE,
+            bare: &BARE,
         }
     }
 
     /// Every code written in `text` (folded), with how it was written. `net_names` resolves
     /// `net::ERR_NAME` to its number.
+    ///
+    /// Every recogniser but the `net::ERR_NAME` one ends in or starts at a run of digits, so
+    /// one pass visits the digit runs and looks around each: backwards for a key (`error:`,
+    /// `返回`, `errcode: -`), forwards for a reason phrase or `:net::`. The text between two
+    /// runs is read at most once per direction, so the pass is linear, and a message without
+    /// digits costs one byte scan.
     pub fn scan(
         &self,
         text: &str,
         net_names: impl Fn(&str) -> Option<i32>,
         out: &mut Vec<FoundCode>,
     ) {
-        // Every recogniser but `net_name` needs an ASCII digit; most messages have none.
-        let digits = text.bytes().any(|b| b.is_ascii_digit());
-        // `find_iter` plus a look at the matched text is several times cheaper than
-        // capture groups, and a hostile message can hold thousands of matches.
-        let keyed = digits.then(|| self.keyed.find_iter(text));
-        for whole in keyed.into_iter().flatten().take(MAX_MATCHES) {
-            let matched = whole.as_str();
-            let digits = matched
-                .bytes()
-                .rev()
-                .take_while(|b| b.is_ascii_digit())
-                .count();
-            let mut num_start = matched.len() - digits;
-            if matched[..num_start].ends_with('-') {
-                num_start -= 1;
-            }
-            let num_end = whole.end();
-            let Ok(n) = matched[num_start..].parse::<i64>() else {
-                continue;
+        let b = text.as_bytes();
+        let (mut keyed, mut reasons, mut numbers) = (0, 0, 0);
+        let mut reason_codes = Vec::new();
+        let mut net_numbers = Vec::new();
+        let mut at = 0;
+        while keyed + reasons + numbers < 3 * MAX_MATCHES {
+            let Some(d) = b[at..].iter().position(u8::is_ascii_digit).map(|i| at + i) else {
+                break;
             };
-            if !stands_alone(text, num_end) {
-                continue;
-            }
-            let head = matched[..num_start].trim_start_matches(['"', '\'']);
-            let key = classify_key(head);
-            let key_len = head
-                .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == ' ' || c == '.'))
-                .unwrap_or(head.len());
-            let between = &head[key_len..];
-            let sep = between.contains([':', '=', '是', '为', '了']);
-            let num = whole.start() + num_start..num_end;
-            let span = whole.start()..num.end;
-            let found = |code, form| FoundCode {
-                code,
-                form,
-                span: span.clone(),
-            };
-            let http = |n: i64| (100..=999).contains(&n).then_some(Code::Http(n as u16));
-            let item = match key {
-                Key::Errno if n >= 0 => Some(found(Code::Errno(n as u32), CodeForm::Explicit)),
-                Key::ErrCode if n < 0 => Some(found(Code::Net(n as i32), CodeForm::Explicit)),
-                Key::ErrCode if n < 100 => {
-                    Some(found(Code::AlipayError(n as u32), CodeForm::Explicit))
+            let e = d + b[d..].iter().take_while(|c| c.is_ascii_digit()).count();
+            at = e;
+            // `error: 14`: as a forward regex would see it, the number is at most 7 digits.
+            if keyed < MAX_MATCHES {
+                let end = e.min(d + 7);
+                if let Some(start) = self.key_start(text, end) {
+                    keyed += 1;
+                    out.extend(keyed_code(text, start, end));
                 }
-                Key::ErrCode => None,
-                Key::Status => http(n).map(|c| found(c, CodeForm::Explicit)),
-                Key::Returned => http(n).map(|c| found(c, CodeForm::Explicit)),
-                Key::ErrorStrong | Key::Error => {
-                    // `error: 14` with a separator is a code even when words follow
-                    // (`error:14 on android`); `error 14` needs context.
-                    let form = if key == Key::ErrorStrong || sep {
-                        CodeForm::Explicit
-                    } else {
-                        CodeForm::Loose
-                    };
-                    if (0..100).contains(&n) {
-                        Some(found(Code::AlipayError(n as u32), form))
-                    } else if (100..=599).contains(&n) {
-                        http(n).map(|c| found(c, CodeForm::Loose))
-                    } else if (600_000..=606_999).contains(&n) {
-                        // "报 600001": a WeChat network errno written after an error word.
-                        Some(found(Code::Errno(n as u32), CodeForm::Loose))
-                    } else if n < 0 {
-                        Some(found(Code::Net(n as i32), CodeForm::Loose))
-                    } else {
-                        None
-                    }
+            }
+            // `403 Forbidden`: a three-digit status standing alone before a reason phrase.
+            if reasons < MAX_MATCHES
+                && e - d == 3
+                && (b'1'..=b'5').contains(&b[d])
+                && (d == 0 || !is_word_byte(b[d - 1]))
+            {
+                let rest = &text[e..];
+                let rest = rest.strip_prefix(' ').unwrap_or(rest);
+                if let Some(reason) = REASONS.iter().find(|r| rest.starts_with(*r)) {
+                    reasons += 1;
+                    let n = text[d..e].parse::<u16>().expect("three ascii digits");
+                    reason_codes.push(FoundCode {
+                        code: Code::Http(n),
+                        form: CodeForm::Explicit,
+                        span: d..text.len() - rest.len() + reason.len(),
+                    });
                 }
-                Key::Errno => None,
-            };
-            out.extend(item);
-        }
-        // As above: plain matches, the parts read off the matched text.
-        let reasons = digits.then(|| self.reason.find_iter(text));
-        for m in reasons.into_iter().flatten().take(MAX_MATCHES) {
-            if let Ok(n) = m.as_str()[..3].parse::<u16>() {
-                out.push(FoundCode {
-                    code: Code::Http(n),
-                    form: CodeForm::Explicit,
-                    span: m.range(),
-                });
+            }
+            // `errcode: -2`, `cronet_error_code:-202`, `-2:net::ERR_FAILED`.
+            if numbers < MAX_MATCHES && d > 0 && b[d - 1] == b'-' {
+                if let Some(found) = net_number(text, d, e) {
+                    numbers += 1;
+                    net_numbers.push(found);
+                }
             }
         }
+        out.append(&mut reason_codes);
         for span in net_names_in(text).take(MAX_MATCHES) {
             if let Some(n) = net_names(&text[span.start + "err_".len()..span.end]) {
                 out.push(FoundCode {
@@ -220,21 +218,16 @@ impl CodeScanner {
                 });
             }
         }
-        let numbers = digits.then(|| self.net_number.find_iter(text));
-        for m in numbers.into_iter().flatten().take(MAX_MATCHES) {
-            let matched = m.as_str();
-            let number = matched
-                .find('-')
-                .map(|i| &matched[i..])
-                .map(|rest| &rest[..1 + rest[1..].bytes().take_while(u8::is_ascii_digit).count()]);
-            if let Some(n) = number.and_then(|n| n.parse::<i32>().ok()) {
-                out.push(FoundCode {
-                    code: Code::Net(n),
-                    form: CodeForm::Explicit,
-                    span: m.range(),
-                });
-            }
-        }
+        out.append(&mut net_numbers);
+    }
+
+    /// Where the key of a number ending at `end` starts, if the number has one.
+    fn key_start(&self, text: &str, end: usize) -> Option<usize> {
+        let input = Input::new(text).range(..end).anchored(Anchored::Yes);
+        // An error here would mean the automaton gave up, which a DFA without Unicode word
+        // boundaries never does; reading it as "no key" keeps the scan total.
+        let m = self.keyed.try_search_rev(&input).ok().flatten()?;
+        Some(m.offset())
     }
 
     /// Standalone numbers, for direct questions such as `/ask 14` or `@bot 600002`.
@@ -276,6 +269,107 @@ impl CodeScanner {
             at = m.end();
         }
     }
+}
+
+/// The code a keyed match `text[start..end]` (`error: 14`, `"errno":600002`) stands for.
+fn keyed_code(text: &str, start: usize, end: usize) -> Option<FoundCode> {
+    let matched = &text[start..end];
+    let digits = matched
+        .bytes()
+        .rev()
+        .take_while(|b| b.is_ascii_digit())
+        .count();
+    let mut num_start = matched.len() - digits;
+    if matched[..num_start].ends_with('-') {
+        num_start -= 1;
+    }
+    let n = matched[num_start..].parse::<i64>().ok()?;
+    if !stands_alone(text, end) {
+        return None;
+    }
+    let head = matched[..num_start].trim_start_matches(['"', '\'']);
+    let key = classify_key(head);
+    let key_len = head
+        .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == ' ' || c == '.'))
+        .unwrap_or(head.len());
+    let sep = head[key_len..].contains([':', '=', '是', '为', '了']);
+    let span = start..end;
+    let found = |code, form| FoundCode {
+        code,
+        form,
+        span: span.clone(),
+    };
+    let http = |n: i64| (100..=999).contains(&n).then_some(Code::Http(n as u16));
+    match key {
+        Key::Errno if n >= 0 => Some(found(Code::Errno(n as u32), CodeForm::Explicit)),
+        Key::ErrCode if n < 0 => Some(found(Code::Net(n as i32), CodeForm::Explicit)),
+        Key::ErrCode if n < 100 => Some(found(Code::AlipayError(n as u32), CodeForm::Explicit)),
+        Key::ErrCode => None,
+        Key::Status => http(n).map(|c| found(c, CodeForm::Explicit)),
+        Key::Returned => http(n).map(|c| found(c, CodeForm::Explicit)),
+        Key::ErrorStrong | Key::Error => {
+            // `error: 14` with a separator is a code even when words follow
+            // (`error:14 on android`); `error 14` needs context.
+            let form = if key == Key::ErrorStrong || sep {
+                CodeForm::Explicit
+            } else {
+                CodeForm::Loose
+            };
+            if (0..100).contains(&n) {
+                Some(found(Code::AlipayError(n as u32), form))
+            } else if (100..=599).contains(&n) {
+                http(n).map(|c| found(c, CodeForm::Loose))
+            } else if (600_000..=606_999).contains(&n) {
+                // "报 600001": a WeChat network errno written after an error word.
+                Some(found(Code::Errno(n as u32), CodeForm::Loose))
+            } else if n < 0 {
+                Some(found(Code::Net(n as i32), CodeForm::Loose))
+            } else {
+                None
+            }
+        }
+        Key::Errno => None,
+    }
+}
+
+/// A Chromium network error number at the digit run `d..e` (after a `-`):
+/// `errcode: -2` or `cronet_error_code:-202` (the key wins, as it starts first), else
+/// `-2:net::` (at most three digits in each form).
+fn net_number(text: &str, d: usize, e: usize) -> Option<FoundCode> {
+    let digits = (e - d).min(3);
+    let n = -text[d..d + digits].parse::<i32>().expect("ascii digits");
+    let found = |span| FoundCode {
+        code: Code::Net(n),
+        form: CodeForm::Explicit,
+        span,
+    };
+    // Backwards from the `-`: ` ?: ?` and then the key.
+    let before = &text[..d - 1];
+    let before = before.strip_suffix(' ').unwrap_or(before);
+    if let Some(before) = before.strip_suffix(':') {
+        let before = before.strip_suffix(' ').unwrap_or(before);
+        let key_start = if before.ends_with("cronet_error_code") {
+            Some(before.len() - "cronet_error_code".len())
+        } else if before.ends_with("errcode") {
+            let s = before.len() - "errcode".len();
+            (s == 0 || !is_word_byte(text.as_bytes()[s - 1])).then_some(s)
+        } else {
+            None
+        };
+        if let Some(s) = key_start {
+            return Some(found(s..d + digits));
+        }
+    }
+    // Forwards: ` ?: ?net::`.
+    if e - d > 3 {
+        return None;
+    }
+    let rest = &text[e..];
+    let rest = rest.strip_prefix(' ').unwrap_or(rest);
+    let rest = rest.strip_prefix(':')?;
+    let rest = rest.strip_prefix(' ').unwrap_or(rest);
+    rest.starts_with("net::")
+        .then(|| found(d - 1..text.len() - rest.len() + "net::".len()))
 }
 
 /// Spans of `net::ERR_NAME` names (folded: `err_name`) in `text`, as the regex
@@ -496,6 +590,151 @@ mod tests {
             let ours: Vec<_> = net_names_in(s).collect();
             let theirs: Vec<_> = re.find_iter(s).map(|m| m.range()).collect();
             assert_eq!(ours, theirs, "{s}");
+        }
+    }
+
+    /// The recognisers as forward regexes, as they were written before the digit-run pass:
+    /// the pass must find exactly what they find, in the same order.
+    fn oracle_scan(text: &str, net_names: impl Fn(&str) -> Option<i32>) -> Vec<FoundCode> {
+        let keyed = Regex::new(&KEYED.replace(r"\x20", r"\s")).unwrap();
+        let reason = Regex::new(
+            r"(?x)(?-u:\b)[1-5][0-9]{2}\s?(?:bad\srequest|unauthori[sz]ed|forbidden|not\sfound|request\sentity\stoo\slarge|payload\stoo\slarge|content\stoo\slarge|internal\sserver\serror|bad\sgateway|service\sunavailable|gateway\stime-?out)",
+        )
+        .unwrap();
+        let net_number = Regex::new(
+            r"(?:-[0-9]{1,3}\s?:\s?net::|cronet_error_code\s?:\s?-[0-9]{1,3}|(?-u:\b)errcode\s?:\s?-[0-9]{1,3})",
+        )
+        .unwrap();
+        let mut out = Vec::new();
+        for m in keyed.find_iter(text).take(MAX_MATCHES) {
+            out.extend(keyed_code(text, m.start(), m.end()));
+        }
+        for m in reason.find_iter(text).take(MAX_MATCHES) {
+            out.push(FoundCode {
+                code: Code::Http(m.as_str()[..3].parse().unwrap()),
+                form: CodeForm::Explicit,
+                span: m.range(),
+            });
+        }
+        for span in Regex::new(r"(?-u:\b)err_[a-z_]{3,40}")
+            .unwrap()
+            .find_iter(text)
+            .take(MAX_MATCHES)
+        {
+            if let Some(n) = net_names(&text[span.start() + 4..span.end()]) {
+                out.push(FoundCode {
+                    code: Code::Net(n),
+                    form: CodeForm::Explicit,
+                    span: span.range(),
+                });
+            }
+        }
+        for m in net_number.find_iter(text).take(MAX_MATCHES) {
+            let s = m.as_str();
+            let rest = &s[s.find('-').unwrap()..];
+            let n = &rest[..1 + rest[1..].bytes().take_while(u8::is_ascii_digit).count()];
+            out.push(FoundCode {
+                code: Code::Net(n.parse().unwrap()),
+                form: CodeForm::Explicit,
+                span: m.range(),
+            });
+        }
+        out
+    }
+
+    /// Pieces that make recognisers fire, half-fire and collide.
+    const PIECES: &[&str] = &[
+        "error",
+        "err",
+        "errno",
+        "err_no",
+        "errcode",
+        "error_code",
+        "status",
+        "statusCode",
+        "http",
+        "HTTP status",
+        "got",
+        "got an",
+        "the",
+        "returned",
+        "responds with",
+        "返回",
+        "返回了",
+        "报错",
+        "报",
+        "错误码",
+        "状态码",
+        "是",
+        "为",
+        "了",
+        ":",
+        "=",
+        "：",
+        "\"",
+        "'",
+        " ",
+        "  ",
+        "-",
+        "--",
+        "14",
+        "１４",
+        "2",
+        "500",
+        "401",
+        "403",
+        "571",
+        "600002",
+        "12345678",
+        "5000",
+        "forbidden",
+        "Forbidden",
+        "bad request",
+        "gateway time-out",
+        "not found",
+        "net::",
+        "net::ERR_FAILED",
+        ":net::",
+        "cronet_error_code",
+        "x",
+        "_",
+        "a",
+        ".",
+        "个",
+        "ms",
+        "\n",
+        "{",
+        "}",
+        "`",
+    ];
+
+    proptest::proptest! {
+        #[test]
+        fn digit_run_pass_finds_what_the_regexes_find(
+            picks in proptest::collection::vec(0..PIECES.len(), 0..24)
+        ) {
+            let raw: String = picks.iter().map(|&i| PIECES[i]).collect();
+            let folded = Folded::new(&raw);
+            let names = |n: &str| (n == "failed").then_some(-2);
+            let mut ours = Vec::new();
+            CodeScanner::new().scan(&folded.text, names, &mut ours);
+            proptest::prop_assert_eq!(ours, oracle_scan(&folded.text, names), "{:?}", folded.text);
+        }
+    }
+
+    #[test]
+    fn digit_run_pass_on_the_corpora() {
+        let scanner = CodeScanner::new();
+        let names = |n: &str| (n == "failed" || n == "timed_out").then_some(-2);
+        for corpus in ["auto", "lookup", "holdout"] {
+            let path = format!("{}/tests/corpus/{corpus}.jsonl", env!("CARGO_MANIFEST_DIR"));
+            for line in std::fs::read_to_string(path).unwrap().lines() {
+                let v: serde_json::Value = serde_json::from_str(line).unwrap();
+                let f = Folded::new(v["text"].as_str().unwrap());
+                let mut ours = Vec::new();
+                scanner.scan(&f.text, names, &mut ours);
+                assert_eq!(ours, oracle_scan(&f.text, names), "{}", f.text);
+            }
         }
     }
 

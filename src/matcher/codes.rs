@@ -169,7 +169,7 @@ impl CodeScanner {
         let mut net_numbers = Vec::new();
         let mut at = 0;
         while keyed + reasons + numbers < 3 * MAX_MATCHES {
-            let Some(d) = b[at..].iter().position(u8::is_ascii_digit).map(|i| at + i) else {
+            let Some(d) = next_digit(b, at) else {
                 break;
             };
             let e = d + b[d..].iter().take_while(|c| c.is_ascii_digit()).count();
@@ -377,25 +377,39 @@ fn net_number(text: &str, d: usize, e: usize) -> Option<FoundCode> {
 fn net_names_in(text: &str) -> impl Iterator<Item = Range<usize>> + '_ {
     let bytes = text.as_bytes();
     let mut at = 0;
-    std::iter::from_fn(move || {
-        while let Some(i) = text.get(at..).and_then(|rest| rest.find("err_")) {
-            let start = at + i;
-            let word = |b: &u8| b.is_ascii_alphanumeric() || *b == b'_';
-            let after = start + "err_".len();
-            let run = bytes[after..]
-                .iter()
-                .take(40)
-                .take_while(|b| b.is_ascii_lowercase() || **b == b'_')
-                .count();
-            if (start == 0 || !word(&bytes[start - 1])) && run >= 3 {
-                at = after + run;
-                return Some(start..at);
-            }
-            at = start + 1;
+    memchr::memmem::find_iter(bytes, b"err_").filter_map(move |start| {
+        if start < at {
+            return None; // Inside the previous name (`err_err_abc`).
         }
-        at = text.len();
+        let word = |b: &u8| b.is_ascii_alphanumeric() || *b == b'_';
+        let after = start + "err_".len();
+        let run = bytes[after..]
+            .iter()
+            .take(40)
+            .take_while(|b| b.is_ascii_lowercase() || **b == b'_')
+            .count();
+        if (start == 0 || !word(&bytes[start - 1])) && run >= 3 {
+            at = after + run;
+            return Some(start..at);
+        }
         None
     })
+}
+
+/// The first ASCII digit at or after `at`. Sixteen bytes at a time, a test the compiler
+/// turns into vector instructions: most of a message has no digits.
+fn next_digit(b: &[u8], mut at: usize) -> Option<usize> {
+    const CHUNK: usize = 16;
+    while let Some(chunk) = b.get(at..at + CHUNK) {
+        if chunk.iter().fold(false, |any, c| any | c.is_ascii_digit()) {
+            break;
+        }
+        at += CHUNK;
+    }
+    b.get(at..)?
+        .iter()
+        .position(u8::is_ascii_digit)
+        .map(|i| at + i)
 }
 
 /// A number found in text: its digits and where they start.
@@ -425,7 +439,11 @@ const MEASURE_WORDS: &[&str] = &[
 ];
 
 fn starts_with_measure(s: &str) -> bool {
-    MEASURE_WORDS.iter().any(|m| s.starts_with(m))
+    // Every measure word but `%` starts with a non-ASCII byte.
+    s.as_bytes()
+        .first()
+        .is_some_and(|&b| b >= 0x80 || b == b'%')
+        && MEASURE_WORDS.iter().any(|m| s.starts_with(m))
 }
 
 /// Whether the number ending at `end` can be a code, judged by what follows: not more
@@ -446,12 +464,9 @@ fn stands_alone(text: &str, end: usize) -> bool {
             if starts_with_measure(after) {
                 return false;
             }
-            let word: String = after
-                .chars()
-                .take_while(char::is_ascii_alphabetic)
-                .collect();
+            let letters = after.bytes().take_while(u8::is_ascii_alphabetic).count();
             !matches!(
-                word.as_str(),
+                &after[..letters],
                 "ms" | "s"
                     | "sec"
                     | "secs"

@@ -301,7 +301,7 @@ static INERT: [bool; 256] = {
 };
 
 fn memchr_brace(b: &[u8]) -> Option<usize> {
-    b.iter().position(|&c| c == b'{')
+    memchr::memchr(b'{', b)
 }
 
 /// The index just past the string starting at `start` (its quote) and whether it was
@@ -310,13 +310,22 @@ fn memchr_brace(b: &[u8]) -> Option<usize> {
 fn string_end(b: &[u8], start: usize) -> (usize, bool) {
     let quote = b[start];
     let mut i = start + 1;
-    while i < b.len() {
+    // Jump from one byte that matters to the next: strings (and unclosed ones, which run to
+    // the line end) can be long.
+    // (`quote` is one of `"`, `'` and a backtick, never a backslash or a newline.)
+    while let Some(off) = memchr::memchr3(quote, b'\\', b'\n', b.get(i..).unwrap_or_default()) {
+        i += off;
         match b[i] {
             // Skip the escaped byte only when it is ASCII, so `i` stays on a char boundary.
-            b'\\' if b.get(i + 1).is_some_and(u8::is_ascii) => i += 2,
+            b'\\' => {
+                i += if b.get(i + 1).is_some_and(u8::is_ascii) {
+                    2
+                } else {
+                    1
+                }
+            }
             b'\n' => return (i, false),
-            c if c == quote => return (i + 1, true),
-            _ => i += 1,
+            _ => return (i + 1, true),
         }
     }
     (b.len(), false)

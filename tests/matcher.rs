@@ -203,3 +203,43 @@ proptest! {
         matcher().find(&s, Mode::Auto);
     }
 }
+
+/// The DFA that a long-lived matcher builds in the background finds exactly what the NFA
+/// finds: answers, scores and evidence are the same before and after the switch.
+#[test]
+fn fast_scan_answers_exactly_as_before() {
+    let nfa = Matcher::new(Arc::new(Knowledge::bundled().unwrap())).unwrap();
+    let dfa = nfa.clone();
+    assert!(!dfa.has_fast_scan());
+    dfa.build_fast_scan();
+    assert!(
+        dfa.has_fast_scan() && nfa.has_fast_scan(),
+        "clones share the automaton"
+    );
+    let nfa = Matcher::new(Arc::new(Knowledge::bundled().unwrap())).unwrap();
+    assert!(!nfa.has_fast_scan());
+    let mut texts: Vec<String> = ["auto", "lookup", "holdout"]
+        .iter()
+        .flat_map(|c| {
+            let path = format!("{}/tests/corpus/{c}.jsonl", env!("CARGO_MANIFEST_DIR"));
+            std::fs::read_to_string(path)
+                .unwrap()
+                .lines()
+                .map(|l| {
+                    let v: serde_json::Value = serde_json::from_str(l).unwrap();
+                    v["text"].as_str().unwrap().to_string()
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    texts.push("my.request 报错 error: 14 referer cookie 小程序 ".repeat(120));
+    for text in &texts {
+        for mode in [Mode::Auto, Mode::Lookup] {
+            assert_eq!(
+                nfa.find(text, mode),
+                dfa.find(text, mode),
+                "{mode:?}: {text}"
+            );
+        }
+    }
+}

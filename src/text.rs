@@ -38,9 +38,10 @@ impl Folded {
                     let printable = chunk
                         .iter()
                         .fold(true, |ok, c| ok & (0x20..=0x7E).contains(c));
-                    let double_space = bytes[end - 1..end + 16]
-                        .windows(2)
-                        .fold(false, |any, w| any | (w[0] == b' ' && w[1] == b' '));
+                    let double_space = chunk
+                        .iter()
+                        .zip(&bytes[end - 1..end + 15])
+                        .fold(false, |any, (c, b)| any | (*c == b' ' && *b == b' '));
                     if !printable || double_space {
                         break;
                     }

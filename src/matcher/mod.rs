@@ -436,7 +436,7 @@ impl Matcher {
             ..Signals::default()
         };
         let mut cands = Candidates::new(self.knowledge.entries().len());
-        let mut literals: Vec<(u32, EvidenceKind, Range<usize>)> = Vec::new();
+        let mut literals: Vec<(u32, EvidenceKind, Range<usize>)> = Vec::with_capacity(16);
         let evidence = |kind: EvidenceKind, r: &Range<usize>| {
             let orig = folded.original_range(r.clone());
             Evidence {
@@ -457,7 +457,7 @@ impl Matcher {
         let mut seen = vec![0u64; self.roles.len().div_ceil(32)];
         // Keyword hits are only noted here; candidates are made after the scan, for the
         // entries that can use them (a word like "request" touches dozens of entries).
-        let mut keyword_hits: Vec<(TermId, Range<usize>)> = Vec::new();
+        let mut keyword_hits: Vec<(TermId, Range<usize>)> = Vec::with_capacity(64);
         let mut groups_hit = vec![0u8; self.groups.len()];
         self.terms.scan(&folded.text, |id: TermId, r, kind| {
             let (word, shift) = (id as usize / 32, (id as usize % 32) * 2);
@@ -757,7 +757,7 @@ impl Matcher {
             return None;
         }
         let mut keyword_score = 0.0f32;
-        let mut words: Vec<&str> = Vec::new();
+        let mut words: Vec<&str> = Vec::with_capacity(4);
         if groups > 0 && hit > 0 {
             let base = if hit == groups {
                 match groups {
@@ -772,7 +772,7 @@ impl Matcher {
                 0.0
             };
             if base > 0.0 {
-                let mut distinct: Vec<TermId> = Vec::new();
+                let mut distinct: Vec<TermId> = Vec::with_capacity(MAX_KEYWORD_TERMS);
                 for (r, id) in c.keyword_terms.iter() {
                     if !distinct.contains(&id) {
                         distinct.push(id);
@@ -943,7 +943,7 @@ impl Candidates {
     fn new(entries: usize) -> Self {
         Candidates {
             slot: vec![0; entries],
-            touched: Vec::new(),
+            touched: Vec::with_capacity(16),
         }
     }
 

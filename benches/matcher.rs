@@ -38,11 +38,7 @@ pub fn hostile_message() -> String {
 
 fn bench(c: &mut Criterion) {
     let knowledge = Arc::new(Knowledge::bundled().expect("bundled knowledge"));
-    // A fresh matcher scans with the term NFA; a long-lived one (the bot, `match --jsonl`)
-    // switches to the DFA once its background build finishes. Both are measured.
-    let fresh = Matcher::new(knowledge.clone()).expect("matcher");
-    let matcher = Matcher::new(knowledge.clone()).expect("matcher");
-    matcher.build_fast_scan();
+    let matcher = Matcher::new(knowledge).expect("matcher");
     let messages = corpus();
 
     let mut g = c.benchmark_group("matcher");
@@ -69,19 +65,7 @@ fn bench(c: &mut Criterion) {
     g.bench_function("4000_chars_auto", |b| {
         b.iter(|| black_box(matcher.find(black_box(&hostile), Mode::Auto)))
     });
-    g.bench_function("4000_chars_auto_nfa", |b| {
-        b.iter(|| black_box(fresh.find(black_box(&hostile), Mode::Auto)))
-    });
     g.finish();
-
-    // What the background thread spends once per knowledge version.
-    c.bench_function("knowledge/compile_and_build_fast_scan", |b| {
-        b.iter(|| {
-            let m = Matcher::new(knowledge.clone()).expect("matcher");
-            m.build_fast_scan();
-            black_box(m)
-        })
-    });
 
     c.bench_function("knowledge/load_validate_compile", |b| {
         b.iter(|| {

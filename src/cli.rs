@@ -201,12 +201,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
     let dir = cli.knowledge.as_deref();
     match cli.command {
         Command::Ask { text, lang, json } => ask(&load_matcher(dir)?, &text, lang, json),
-        Command::Match { jsonl: _, lookup } => {
-            let matcher = load_matcher(dir)?;
-            // A stream can be long: the faster automaton takes over once it is built.
-            matcher.build_fast_scan_in_background();
-            match_lines(&matcher, lookup)
-        }
+        Command::Match { jsonl: _, lookup } => match_lines(&load_matcher(dir)?, lookup),
         Command::Eval {
             corpus,
             lookup,

@@ -439,7 +439,6 @@ pub fn run_command(args: RunArgs, knowledge_dir: Option<&Path>) -> Result<ExitCo
     };
     let matcher =
         crate::cli::load_matcher(knowledge_dir)?.with_auto_threshold(settings.auto_confidence);
-    matcher.build_fast_scan_in_background();
 
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

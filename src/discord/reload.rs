@@ -62,7 +62,6 @@ pub async fn reload(data: &Data) -> Reloaded {
     match compiled {
         Ok(Ok(m)) => {
             let entries = m.knowledge().entries().len();
-            m.build_fast_scan_in_background();
             data.swap_matcher(m.with_auto_threshold(threshold));
             tracing::info!(entries, "knowledge reloaded");
             Reloaded::Swapped { entries }

@@ -375,25 +375,6 @@ impl Matcher {
         })
     }
 
-    /// Builds the faster (DFA) form of the term automaton now. A matcher answers from the
-    /// moment it is built; this makes every later message cheaper (about 12 % of a long
-    /// message's time) at the cost of tens of milliseconds of one core and a few MB.
-    pub fn build_fast_scan(&self) {
-        self.terms.dfa_job()();
-    }
-
-    /// [`Matcher::build_fast_scan`] on a background thread, for a long-lived matcher (the
-    /// bot, a streaming `match`): messages keep being answered meanwhile, with identical
-    /// results before and after.
-    pub fn build_fast_scan_in_background(&self) -> std::thread::JoinHandle<()> {
-        std::thread::spawn(self.terms.dfa_job())
-    }
-
-    /// Whether [`Matcher::build_fast_scan`] has finished.
-    pub fn has_fast_scan(&self) -> bool {
-        self.terms.has_dfa()
-    }
-
     /// Sets the score at or above which `Auto` mode answers.
     pub fn with_auto_threshold(mut self, threshold: f32) -> Self {
         self.auto_threshold = threshold;

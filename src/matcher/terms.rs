@@ -3,10 +3,8 @@
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::ops::Range;
-use std::sync::{Arc, OnceLock};
 
 use aho_corasick::automaton::Automaton;
-use aho_corasick::dfa::DFA;
 use aho_corasick::nfa::contiguous::NFA;
 use aho_corasick::{Anchored, MatchKind};
 
@@ -101,7 +99,6 @@ impl TermIndexBuilder {
         }
         TermIndex {
             ac,
-            dfa: Arc::default(),
             texts: self.texts,
             terms: self.terms,
             exact_words,
@@ -161,11 +158,6 @@ fn within_one_edit(a: &[u8], b: &[u8]) -> bool {
 #[derive(Debug, Clone)]
 pub struct TermIndex {
     ac: NFA,
-    /// The same automaton as a DFA once [`TermIndex::build_dfa`] has run: about three times
-    /// faster per byte, but several times slower to build than the NFA, so a fresh index
-    /// answers with the NFA and a long-lived one upgrades off the message path. Shared by
-    /// clones, which have the same terms.
-    dfa: Arc<OnceLock<DFA>>,
     texts: Vec<String>,
     terms: Vec<Term>,
     exact_words: HashSet<Box<str>>,
@@ -190,47 +182,13 @@ impl TermIndex {
         &self.texts[id as usize]
     }
 
-    /// A job that builds the DFA form of the automaton (tens of milliseconds on one core)
-    /// unless it exists, to run on any thread; scans use it from then on and find exactly
-    /// what the NFA finds.
-    pub fn dfa_job(&self) -> impl FnOnce() + Send + 'static {
-        let slot = Arc::clone(&self.dfa);
-        let texts = (slot.get().is_none()).then(|| self.texts.clone());
-        move || {
-            if let Some(texts) = texts {
-                let dfa = DFA::builder()
-                    .match_kind(MatchKind::Standard)
-                    .build(&texts)
-                    .expect("terms are plain strings of bounded size");
-                let _ = slot.set(dfa);
-            }
-        }
-    }
-
-    /// Whether scans use the DFA.
-    pub fn has_dfa(&self) -> bool {
-        self.dfa.get().is_some()
-    }
-
     /// Calls `hit` for every term occurrence in `folded` (whole words for ASCII terms), then
     /// for every long ASCII word that is one typo away from a term. Linear in the text.
     pub fn scan(&self, folded: &str, mut hit: impl FnMut(TermId, Range<usize>, HitKind)) {
-        match self.dfa.get() {
-            Some(dfa) => self.scan_exact(dfa, folded, &mut hit),
-            None => self.scan_exact(&self.ac, folded, &mut hit),
-        }
-        self.scan_typos(folded, hit);
-    }
-
-    /// Every occurrence of every term, by end position, as an overlapping search reports
-    /// them; stepping the automaton here saves an iterator round trip per occurrence.
-    fn scan_exact(
-        &self,
-        ac: &impl Automaton,
-        folded: &str,
-        hit: &mut impl FnMut(TermId, Range<usize>, HitKind),
-    ) {
         let bytes = folded.as_bytes();
+        // Every occurrence of every term, by end position, as an overlapping search reports
+        // them; stepping the automaton here saves an iterator round trip per occurrence.
+        let ac = &self.ac;
         let mut sid = ac
             .start_state(Anchored::No)
             .expect("unanchored searches are supported");
@@ -264,14 +222,9 @@ impl TermIndex {
                 hit(id, s..e, HitKind::Exact);
             }
         }
-    }
-
-    /// Long ASCII words one typo away from a term.
-    fn scan_typos(&self, folded: &str, mut hit: impl FnMut(TermId, Range<usize>, HitKind)) {
         if self.fuzzy.is_empty() {
             return;
         }
-        let bytes = folded.as_bytes();
         let mut i = 0;
         let mut words_checked = 0;
         let mut buf = String::with_capacity(FUZZY_MAX);

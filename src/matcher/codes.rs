@@ -4,7 +4,6 @@
 use std::ops::Range;
 use std::sync::LazyLock;
 
-use regex::Regex;
 use regex_automata::dfa::{dense, Automaton, StartKind};
 use regex_automata::nfa::thompson;
 use regex_automata::{Anchored, Input, MatchKind};
@@ -87,16 +86,10 @@ static KEYED_REVERSE: LazyLock<dense::DFA<Vec<u32>>> = LazyLock::new(|| {
         .expect("static regex")
 });
 
-/// Standalone numbers for direct questions, with one character of context on each side.
-static BARE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:^|[^0-9a-z_.:#$¥￥+/-])-?[0-9]{1,6}(?:$|[^0-9a-z_.:%])").expect("static regex")
-});
-
 /// Compiled code recognisers (shared by every matcher in the process).
 #[derive(Debug, Clone, Copy)]
 pub struct CodeScanner {
     keyed: &'static dense::DFA<Vec<u32>>,
-    bare: &'static Regex,
 }
 
 /// Which kind of key introduced a number, from the text before it (`"errorCode": `, `返回了 `).
@@ -145,7 +138,6 @@ impl CodeScanner {
     pub fn new() -> Self {
         CodeScanner {
             keyed: &KEYED_REVERSE,
-            bare: &BARE,
         }
     }
 
@@ -232,41 +224,36 @@ impl CodeScanner {
 
     /// Standalone numbers, for direct questions such as `/ask 14` or `@bot 600002`.
     pub fn bare_numbers(&self, text: &str, limit: usize, out: &mut Vec<(i64, Range<usize>)>) {
+        let b = text.as_bytes();
         let mut at = 0;
-        while at < text.len() && out.len() < limit {
-            let Some(whole) = self.bare.find_at(text, at) else {
+        while out.len() < limit {
+            let Some(d) = next_digit(b, at) else {
                 break;
             };
-            // The match includes one character of context on each side; the number is the
-            // run of digits (with its sign) inside it.
-            let matched = whole.as_str();
-            let Some(first) = matched.find(|c: char| c.is_ascii_digit()) else {
-                break;
-            };
-            let start = if matched[..first].ends_with('-') {
-                first - 1
-            } else {
-                first
-            };
-            let len = matched[first..]
-                .bytes()
-                .take_while(u8::is_ascii_digit)
-                .count();
-            let m = NumberAt {
-                text: &matched[start..first + len],
-                at: whole.start() + start,
-            };
+            let e = d + b[d..].iter().take_while(|c| c.is_ascii_digit()).count();
+            at = e;
+            // At most six digits, with an optional sign, not glued to a word, a version, an
+            // amount or a path on either side.
+            let start = if d > 0 && b[d - 1] == b'-' { d - 1 } else { d };
+            let glued_before = text[..start].chars().next_back().is_some_and(|c| {
+                matches!(c, '0'..='9' | 'a'..='z' | '_' | '.' | ':' | '#' | '$' | '¥' | '￥' | '+' | '/' | '-')
+            });
+            let glued_after = b
+                .get(e)
+                .is_some_and(|c| matches!(c, b'a'..=b'z' | b'_' | b'.' | b':' | b'%'));
+            if e - d > 6 || glued_before || glued_after {
+                continue;
+            }
             // A number followed by a word or a count is a quantity, not a code
             // ("500 users", "500 个用户").
-            let followed_by_word = text[m.end()..]
+            let followed_by_word = text[e..]
                 .strip_prefix(' ')
                 .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_alphabetic()));
-            if stands_alone(text, m.end()) && !followed_by_word {
-                if let Ok(n) = m.as_str().parse::<i64>() {
-                    out.push((n, m.range()));
+            if stands_alone(text, e) && !followed_by_word {
+                if let Ok(n) = text[start..e].parse::<i64>() {
+                    out.push((n, start..e));
                 }
             }
-            at = m.end();
         }
     }
 }
@@ -412,26 +399,6 @@ fn next_digit(b: &[u8], mut at: usize) -> Option<usize> {
         .map(|i| at + i)
 }
 
-/// A number found in text: its digits and where they start.
-struct NumberAt<'t> {
-    text: &'t str,
-    at: usize,
-}
-
-impl NumberAt<'_> {
-    fn end(&self) -> usize {
-        self.at + self.text.len()
-    }
-
-    fn range(&self) -> Range<usize> {
-        self.at..self.end()
-    }
-
-    fn as_str(&self) -> &str {
-        self.text
-    }
-}
-
 /// Measure words after which a number is a count, not a code (`报错 14 个`, `14 次`).
 const MEASURE_WORDS: &[&str] = &[
     "个", "次", "条", "号", "点", "分", "天", "人", "行", "秒", "处", "项", "%", "年", "月", "日",
@@ -503,6 +470,7 @@ fn stands_alone(text: &str, end: usize) -> bool {
 mod tests {
     use super::*;
     use crate::text::Folded;
+    use regex::Regex;
 
     fn codes(s: &str) -> Vec<(Code, CodeForm)> {
         let f = Folded::new(s);
@@ -749,9 +717,65 @@ mod tests {
                 let mut ours = Vec::new();
                 scanner.scan(&f.text, names, &mut ours);
                 assert_eq!(ours, oracle_scan(&f.text, names), "{}", f.text);
+                let mut bare = Vec::new();
+                scanner.bare_numbers(&f.text, 8, &mut bare);
+                assert_eq!(bare, oracle_bare(&f.text, 8), "{}", f.text);
             }
         }
     }
+
+    /// `bare_numbers` as it was written with a regex: the digit-run version must agree.
+    fn oracle_bare(text: &str, limit: usize) -> Vec<(i64, Range<usize>)> {
+        let bare =
+            Regex::new(r"(?:^|[^0-9a-z_.:#$¥￥+/-])-?[0-9]{1,6}(?:$|[^0-9a-z_.:%])").unwrap();
+        let mut out = Vec::new();
+        let mut at = 0;
+        while at < text.len() && out.len() < limit {
+            let Some(whole) = bare.find_at(text, at) else {
+                break;
+            };
+            let matched = whole.as_str();
+            let first = matched.find(|c: char| c.is_ascii_digit()).unwrap();
+            let start = if matched[..first].ends_with('-') {
+                first - 1
+            } else {
+                first
+            };
+            let len = matched[first..]
+                .bytes()
+                .take_while(u8::is_ascii_digit)
+                .count();
+            let (s, e) = (whole.start() + start, whole.start() + first + len);
+            let followed_by_word = text[e..]
+                .strip_prefix(' ')
+                .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_alphabetic()));
+            if stands_alone(text, e) && !followed_by_word {
+                if let Ok(n) = text[s..e].parse::<i64>() {
+                    out.push((n, s..e));
+                }
+            }
+            at = e;
+        }
+        out
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn bare_numbers_as_the_regex_finds_them(
+            picks in proptest::collection::vec(0..BARE_PIECES.len(), 0..16)
+        ) {
+            let raw: String = picks.iter().map(|&i| BARE_PIECES[i]).collect();
+            let text = Folded::new(&raw).text;
+            let mut ours = Vec::new();
+            CodeScanner::new().bare_numbers(&text, 8, &mut ours);
+            proptest::prop_assert_eq!(ours, oracle_bare(&text, 8), "{:?}", text);
+        }
+    }
+
+    const BARE_PIECES: &[&str] = &[
+        "14", "-", "1234567", "123456", "500", " ", "a", "x", "_", ".", ":", "#", "$", "¥", "￥",
+        "+", "/", "%", "个", "中", "users", " users", "ms", "(", ")", ",", "-2", "\n", "v",
+    ];
 
     #[test]
     fn bare_numbers() {

@@ -98,11 +98,9 @@ thread_local! {
         RefCell::new(KEYED_REVERSE.create_cache());
 }
 
-/// Compiled code recognisers (shared by every matcher in the process).
-#[derive(Debug, Clone, Copy)]
-pub struct CodeScanner {
-    keyed: &'static hybrid::dfa::DFA,
-}
+/// The code recognisers. They are process-wide statics, so this is only a handle.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CodeScanner;
 
 /// Which kind of key introduced a number, from the text before it (`"errorCode": `, `返回了 `).
 fn classify_key(k: &str) -> Key {
@@ -139,18 +137,10 @@ enum Key {
     Returned,
 }
 
-impl Default for CodeScanner {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl CodeScanner {
     /// The process-wide recognisers (compiled on first use).
     pub fn new() -> Self {
-        CodeScanner {
-            keyed: &KEYED_REVERSE,
-        }
+        CodeScanner
     }
 
     /// Every code written in `text` (folded), with how it was written. `net_names` resolves
@@ -232,7 +222,7 @@ impl CodeScanner {
         // word boundaries and without a cache-clear limit never does; reading it as "no
         // key" keeps the scan total.
         let m = KEYED_CACHE
-            .with_borrow_mut(|cache| self.keyed.try_search_rev(cache, &input))
+            .with_borrow_mut(|cache| KEYED_REVERSE.try_search_rev(cache, &input))
             .ok()
             .flatten()?;
         Some(m.offset())
@@ -260,18 +250,23 @@ impl CodeScanner {
             if e - d > 6 || glued_before || glued_after {
                 continue;
             }
-            // A number followed by a word or a count is a quantity, not a code
-            // ("500 users", "500 个用户").
-            let followed_by_word = text[e..]
-                .strip_prefix(' ')
-                .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_alphabetic()));
-            if stands_alone(text, e) && !followed_by_word {
-                if let Ok(n) = text[start..e].parse::<i64>() {
-                    out.push((n, start..e));
-                }
+            if let Some(n) = bare_code(text, start, e) {
+                out.push((n, start..e));
             }
         }
     }
+}
+
+/// The number `text[start..end]` when it reads as a code on its own: not followed by a
+/// unit, a count or a word ("500 users", "500 个用户" are quantities).
+fn bare_code(text: &str, start: usize, end: usize) -> Option<i64> {
+    let followed_by_word = text[end..]
+        .strip_prefix(' ')
+        .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_alphabetic()));
+    if !stands_alone(text, end) || followed_by_word {
+        return None;
+    }
+    text[start..end].parse().ok()
 }
 
 /// The code a keyed match `text[start..end]` (`error: 14`, `"errno":600002`) stands for.
@@ -762,14 +757,8 @@ mod tests {
                 .take_while(u8::is_ascii_digit)
                 .count();
             let (s, e) = (whole.start() + start, whole.start() + first + len);
-            let followed_by_word = text[e..]
-                .strip_prefix(' ')
-                .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_alphabetic()));
-            if stands_alone(text, e) && !followed_by_word {
-                if let Ok(n) = text[s..e].parse::<i64>() {
-                    out.push((n, s..e));
-                }
-            }
+            // Where the regex put the number is what is under test; what it means is shared.
+            out.extend(bare_code(text, s, e).map(|n| (n, s..e)));
             at = e;
         }
         out

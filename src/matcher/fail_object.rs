@@ -146,7 +146,7 @@ pub fn scan(text: &str) -> Vec<FailObject> {
         let c = b[i];
         if stack.is_empty() && overflow == 0 {
             // Fast path outside any object: jump to the next brace.
-            match memchr_brace(&b[i..]) {
+            match memchr::memchr(b'{', &b[i..]) {
                 Some(off) => i += off,
                 None => break,
             }
@@ -299,10 +299,6 @@ static INERT: [bool; 256] = {
     }
     t
 };
-
-fn memchr_brace(b: &[u8]) -> Option<usize> {
-    memchr::memchr(b'{', b)
-}
 
 /// The index just past the string starting at `start` (its quote) and whether it was
 /// closed; an unclosed string ends at the line end (or the text end). Both ends are char

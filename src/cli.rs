@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand};
 
 use crate::eval;
 use crate::knowledge::{Knowledge, KnowledgeError};
-use crate::matcher::{Matcher, MatcherError, Mode, DEFAULT_LOOKUP_CONFIDENCE};
+use crate::matcher::{Channel, Matcher, MatcherError, Mode, SignalSet, DEFAULT_LOOKUP_CONFIDENCE};
 use crate::reply::{self, Answer, Lang};
 use crate::report::{Report, ReportInput};
 use crate::store::{Confidence, Location, Store, StoreError, DEFAULT_SQLITE_PATH};
@@ -48,6 +48,11 @@ pub enum Command {
         /// Answer as if asked directly (Lookup mode) instead of deciding whether to speak.
         #[arg(long)]
         lookup: bool,
+        /// The kind of channel the messages were posted in: support (everything asked is
+        /// about mini-program requests) or team (general chat, stricter). A line's own
+        /// `"channel"` wins.
+        #[arg(long, default_value = "support", value_name = "KIND")]
+        channel: Channel,
     },
     /// Score the matcher on a labelled corpus (`{"text", "expect": [ids]}` per line).
     Eval {
@@ -68,6 +73,12 @@ pub enum Command {
         /// Score Auto mode at a server's confidence level instead of the default.
         #[arg(long, value_enum, default_value = "normal")]
         confidence: ConfidenceLevel,
+        /// The channel kind of lines that do not say (`"channel": "team"` in a line wins).
+        #[arg(long, default_value = "support", value_name = "KIND")]
+        channel: Channel,
+        /// Which signals score: both, or rules or similarity alone (to measure each).
+        #[arg(long, value_enum, default_value = "combined")]
+        signals: Signals,
     },
     /// Validate knowledge files; exit 2 on any problem.
     Check {
@@ -118,6 +129,27 @@ impl From<ConfidenceLevel> for Confidence {
             ConfidenceLevel::Strict => Confidence::Strict,
             ConfidenceLevel::Normal => Confidence::Normal,
             ConfidenceLevel::Eager => Confidence::Eager,
+        }
+    }
+}
+
+/// `eval --signals`: which of the matcher's signals score.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Signals {
+    /// Rules and similarity together (what the bot uses).
+    Combined,
+    /// Codes, phrases, patterns and keyword groups alone.
+    Rules,
+    /// Similarity to the entries' wording alone.
+    Similarity,
+}
+
+impl From<Signals> for SignalSet {
+    fn from(s: Signals) -> SignalSet {
+        match s {
+            Signals::Combined => SignalSet::Combined,
+            Signals::Rules => SignalSet::Rules,
+            Signals::Similarity => SignalSet::Similarity,
         }
     }
 }
@@ -201,7 +233,11 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
     let dir = cli.knowledge.as_deref();
     match cli.command {
         Command::Ask { text, lang, json } => ask(&load_matcher(dir)?, &text, lang, json),
-        Command::Match { jsonl: _, lookup } => match_lines(&load_matcher(dir)?, lookup),
+        Command::Match {
+            jsonl: _,
+            lookup,
+            channel,
+        } => match_lines(&load_matcher(dir)?, lookup, channel),
         Command::Eval {
             corpus,
             lookup,
@@ -209,15 +245,22 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
             max_false,
             all,
             confidence,
+            channel,
+            signals,
         } => run_eval(
-            &load_matcher(dir)?.with_auto_threshold(
-                Confidence::from(confidence).threshold(crate::matcher::DEFAULT_AUTO_THRESHOLD),
-            ),
+            &load_matcher(dir)?
+                .with_auto_threshold(
+                    Confidence::from(confidence).threshold(crate::matcher::DEFAULT_AUTO_THRESHOLD),
+                )
+                .with_signals(signals.into()),
             &corpus,
-            lookup,
-            min_accuracy,
-            max_false,
-            all,
+            EvalOptions {
+                lookup,
+                channel,
+                min_accuracy,
+                max_false,
+                all,
+            },
         ),
         Command::Check { dir: check_dir } => check(check_dir.as_deref().or(dir)),
         Command::List { json } => list(&load_knowledge(dir)?, json),
@@ -315,14 +358,17 @@ fn ask(
     json: bool,
 ) -> Result<ExitCode, CliError> {
     let lang = lang.unwrap_or_else(|| Lang::detect(text));
-    let matches = matcher.find(text, Mode::Lookup);
+    let lookup = matcher.lookup(text, DEFAULT_LOOKUP_CONFIDENCE);
+    let matches = &lookup.matches;
     let knowledge = matcher.knowledge();
-    let confident = matches
-        .first()
-        .is_some_and(|m| m.score >= DEFAULT_LOOKUP_CONFIDENCE);
     let mut out = std::io::stdout().lock();
-    let answer = if confident {
-        Answer::build(knowledge, &matches, lang)
+    if let Some(p) = lookup.uncovered_platform {
+        if !json {
+            writeln!(out, "{}", reply::uncovered_platform(p, lang)).map_err(io("stdout"))?;
+        }
+    }
+    let answer = if lookup.answered {
+        Answer::build(knowledge, matches, lang)
     } else {
         None
     };
@@ -333,12 +379,15 @@ fn ask(
             Ok(ExitCode::SUCCESS)
         }
         (Some(a), true) => {
-            writeln!(out, "{}", a.to_json()).map_err(io("stdout"))?;
+            let mut v = a.to_json();
+            if let Some(p) = lookup.uncovered_platform {
+                v["uncovered_platform"] = p.as_str().into();
+            }
+            writeln!(out, "{v}").map_err(io("stdout"))?;
             Ok(ExitCode::SUCCESS)
         }
         (None, false) => {
-            writeln!(out, "{}", reply::no_match(knowledge, &matches, lang))
-                .map_err(io("stdout"))?;
+            writeln!(out, "{}", reply::no_match(knowledge, matches, lang)).map_err(io("stdout"))?;
             Ok(ExitCode::from(1))
         }
         (None, true) => {
@@ -346,10 +395,11 @@ fn ask(
                 .iter()
                 .map(|m| serde_json::json!({"id": m.id, "score": m.score}))
                 .collect();
+            let uncovered = lookup.uncovered_platform.map(|p| p.as_str());
             writeln!(
                 out,
                 "{}",
-                serde_json::json!({"id": null, "suggestions": suggestions})
+                serde_json::json!({"id": null, "suggestions": suggestions, "uncovered_platform": uncovered})
             )
             .map_err(io("stdout"))?;
             Ok(ExitCode::from(1))
@@ -361,10 +411,12 @@ fn ask(
 #[derive(serde::Deserialize)]
 struct MatchInput {
     text: String,
+    /// The channel kind, when this line's differs from `--channel`.
+    #[serde(default)]
+    channel: Option<Channel>,
 }
 
-fn match_lines(matcher: &Matcher, lookup: bool) -> Result<ExitCode, CliError> {
-    let mode = if lookup { Mode::Lookup } else { Mode::Auto };
+fn match_lines(matcher: &Matcher, lookup: bool, channel: Channel) -> Result<ExitCode, CliError> {
     let stdin = std::io::stdin().lock();
     let mut out = std::io::stdout().lock();
     let mut bad = 0usize;
@@ -381,8 +433,21 @@ fn match_lines(matcher: &Matcher, lookup: bool) -> Result<ExitCode, CliError> {
         let line = String::from_utf8_lossy(&buf);
         let line = line.trim_end_matches(['\n', '\r']);
         let result = match serde_json::from_str::<MatchInput>(line) {
+            Ok(input) if lookup => {
+                let l = matcher.lookup(&input.text, DEFAULT_LOOKUP_CONFIDENCE);
+                let answers: Vec<&str> = l.matches.iter().map(|m| m.id.as_str()).collect();
+                let answered = l.answer().map(|m| m.id.as_str());
+                let uncovered = l.uncovered_platform.map(|p| p.as_str());
+                serde_json::json!({
+                    "answers": answers,
+                    "matches": l.matches,
+                    "answered": answered,
+                    "uncovered_platform": uncovered,
+                })
+            }
             Ok(input) => {
-                let matches = matcher.find(&input.text, mode);
+                let channel = input.channel.unwrap_or(channel);
+                let matches = matcher.find_in(&input.text, Mode::Auto, channel);
                 let answers: Vec<&str> = matches.iter().map(|m| m.id.as_str()).collect();
                 serde_json::json!({"answers": answers, "matches": matches})
             }
@@ -405,21 +470,30 @@ fn match_lines(matcher: &Matcher, lookup: bool) -> Result<ExitCode, CliError> {
     })
 }
 
-fn run_eval(
-    matcher: &Matcher,
-    corpus: &Path,
+/// How `reqdoctor eval` scores and what it demands.
+struct EvalOptions {
     lookup: bool,
+    channel: Channel,
     min_accuracy: Option<f64>,
     max_false: Option<f64>,
     all: bool,
-) -> Result<ExitCode, CliError> {
+}
+
+fn run_eval(matcher: &Matcher, corpus: &Path, o: EvalOptions) -> Result<ExitCode, CliError> {
+    let EvalOptions {
+        lookup,
+        channel,
+        min_accuracy,
+        max_false,
+        all,
+    } = o;
     let text = std::fs::read_to_string(corpus).map_err(io(corpus.display().to_string()))?;
     let (lines, bad) = eval::parse_corpus(&text);
     for b in &bad {
         eprintln!("{}:{}: {}", corpus.display(), b.line, b.message);
     }
     let mode = if lookup { Mode::Lookup } else { Mode::Auto };
-    let report = eval::evaluate(matcher, &lines, mode);
+    let report = eval::evaluate(matcher, &lines, mode, channel);
     let mut out = std::io::stdout().lock();
     let shown = if all { usize::MAX } else { 50 };
     for m in report.misses.iter().take(shown) {
@@ -439,9 +513,10 @@ fn run_eval(
         };
         writeln!(
             out,
-            "MISS {}:{}: {}\n     expected {expect}\n     got      {got}",
+            "MISS {}:{} [{}]: {}\n     expected {expect}\n     got      {got}",
             corpus.display(),
             m.line,
+            m.channel,
             reply::shorten(&m.text, 110)
         )
         .map_err(io("stdout"))?;
@@ -454,18 +529,46 @@ fn run_eval(
         )
         .map_err(io("stdout"))?;
     }
+    let t = &report.total;
     writeln!(
         out,
         "mode: {}\ntop-1 accuracy: {:.2}% ({}/{})\nfalse replies: {:.2}% ({}/{})",
         if lookup { "lookup" } else { "auto" },
-        report.accuracy() * 100.0,
-        report.correct,
-        report.positives,
-        report.false_reply_rate() * 100.0,
-        report.false_replies,
-        report.negatives,
+        t.accuracy() * 100.0,
+        t.correct,
+        t.positives,
+        t.false_reply_rate() * 100.0,
+        t.false_replies,
+        t.negatives,
     )
     .map_err(io("stdout"))?;
+    if lookup {
+        writeln!(
+            out,
+            "ranked first (answered or only suggested): {:.2}% ({}/{})",
+            100.0 * report.ranked_first as f64 / t.positives.max(1) as f64,
+            report.ranked_first,
+            t.positives
+        )
+        .map_err(io("stdout"))?;
+    } else {
+        for kind in [Channel::Support, Channel::Team] {
+            let c = &report.by_channel[kind as usize];
+            if c.positives + c.negatives > 0 {
+                writeln!(
+                    out,
+                    "  {kind}: top-1 {:.2}% ({}/{}), false replies {:.2}% ({}/{})",
+                    c.accuracy() * 100.0,
+                    c.correct,
+                    c.positives,
+                    c.false_reply_rate() * 100.0,
+                    c.false_replies,
+                    c.negatives
+                )
+                .map_err(io("stdout"))?;
+            }
+        }
+    }
     let mut failed = !bad.is_empty();
     if let Some(min) = min_accuracy {
         if report.accuracy() < min {

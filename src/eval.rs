@@ -1,11 +1,15 @@
 //! Scoring the matcher against a labelled corpus.
 //!
-//! A corpus line is `{"text": "...", "expect": ["id", ...]}`. `expect` lists the acceptable
-//! top answers (an id ending in `*` is a prefix); an empty list means the bot must stay silent.
+//! A corpus line is `{"text": "...", "expect": ["id", ...]}`, optionally with `"channel":
+//! "support" | "team"`. `expect` lists the acceptable top answers (an id ending in `*` is a
+//! prefix); an empty list means the bot must stay silent.
+//!
+//! Lookup mode counts what a user is shown: a line is right when the matcher *answers* with
+//! an acceptable entry, not when one merely ranks first among suggestions.
 
 use serde::Deserialize;
 
-use crate::matcher::{Matcher, Mode};
+use crate::matcher::{Channel, Matcher, Mode, DEFAULT_LOOKUP_CONFIDENCE};
 
 /// One labelled message.
 #[derive(Debug, Clone, Deserialize)]
@@ -18,6 +22,12 @@ pub struct Labelled {
     /// Free-form note for humans.
     #[serde(default)]
     pub note: Option<String>,
+    /// The kind of channel it was posted in (default: the run's `--channel`).
+    #[serde(default)]
+    pub channel: Option<Channel>,
+    /// Where a real message came from (an issue URL), for humans.
+    #[serde(default)]
+    pub source: Option<String>,
 }
 
 /// A corpus line that could not be read.
@@ -63,28 +73,28 @@ pub struct Miss {
     pub line: usize,
     /// The message.
     pub text: String,
+    /// The channel kind it was scored in.
+    pub channel: Channel,
     /// What was expected.
     pub expect: Vec<String>,
     /// What the matcher answered (ids with scores), best first.
     pub got: Vec<(String, f32)>,
 }
 
-/// The outcome of an evaluation.
-#[derive(Debug, Clone, Default)]
-pub struct Report {
+/// Counts for one channel kind (or all of them).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Tally {
     /// Lines that expect an answer.
     pub positives: usize,
-    /// Of those, lines whose top answer is acceptable.
+    /// Of those, lines answered with an acceptable entry.
     pub correct: usize,
     /// Lines that expect silence.
     pub negatives: usize,
     /// Of those, lines that got an answer anyway.
     pub false_replies: usize,
-    /// Every wrong line.
-    pub misses: Vec<Miss>,
 }
 
-impl Report {
+impl Tally {
     /// Top-1 accuracy over lines that expect an answer.
     pub fn accuracy(&self) -> f64 {
         if self.positives == 0 {
@@ -104,30 +114,79 @@ impl Report {
     }
 }
 
-/// Runs every labelled line through the matcher.
-pub fn evaluate(matcher: &Matcher, lines: &[(usize, Labelled)], mode: Mode) -> Report {
+/// The outcome of an evaluation.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    /// Every line.
+    pub total: Tally,
+    /// Lookup mode: lines whose first candidate is acceptable, answered or not.
+    pub ranked_first: usize,
+    /// Per channel kind (Auto mode): support, then team.
+    pub by_channel: [Tally; 2],
+    /// Every wrong line.
+    pub misses: Vec<Miss>,
+}
+
+impl Report {
+    /// Top-1 accuracy over lines that expect an answer.
+    pub fn accuracy(&self) -> f64 {
+        self.total.accuracy()
+    }
+
+    /// Share of must-stay-silent lines that got an answer.
+    pub fn false_reply_rate(&self) -> f64 {
+        self.total.false_reply_rate()
+    }
+}
+
+/// Runs every labelled line through the matcher; lines without a channel are scored as
+/// posted in `channel`.
+pub fn evaluate(
+    matcher: &Matcher,
+    lines: &[(usize, Labelled)],
+    mode: Mode,
+    channel: Channel,
+) -> Report {
     let mut report = Report::default();
     for (line, l) in lines {
-        let got = matcher.find(&l.text, mode);
+        let channel = l.channel.unwrap_or(channel);
+        let (got, answer) = match mode {
+            Mode::Auto => {
+                let got = matcher.find_in(&l.text, mode, channel);
+                let first = got.first().map(|m| m.id.clone());
+                (got, first)
+            }
+            Mode::Lookup => {
+                let lookup = matcher.lookup(&l.text, DEFAULT_LOOKUP_CONFIDENCE);
+                let answer = lookup.answer().map(|m| m.id.clone());
+                (lookup.matches, answer)
+            }
+        };
+        let mut line_tally = Tally::default();
         let ok = if l.expect.is_empty() {
-            report.negatives += 1;
-            let silent = got.is_empty();
-            if !silent {
-                report.false_replies += 1;
-            }
-            silent
+            line_tally.negatives = 1;
+            line_tally.false_replies = usize::from(answer.is_some());
+            answer.is_none()
         } else {
-            report.positives += 1;
-            let right = got.first().is_some_and(|m| accepts(&l.expect, &m.id));
-            if right {
-                report.correct += 1;
+            line_tally.positives = 1;
+            if got.first().is_some_and(|m| accepts(&l.expect, &m.id)) {
+                report.ranked_first += 1;
             }
+            let right = answer.is_some_and(|id| accepts(&l.expect, &id));
+            line_tally.correct = usize::from(right);
             right
         };
+        for t in [&mut report.total, &mut report.by_channel[channel as usize]] {
+            t.positives += line_tally.positives;
+            t.correct += line_tally.correct;
+            t.negatives += line_tally.negatives;
+            t.false_replies += line_tally.false_replies;
+        }
         if !ok {
             report.misses.push(Miss {
                 line: *line,
                 text: l.text.clone(),
+                channel,
                 expect: l.expect.clone(),
                 got: got.iter().map(|m| (m.id.clone(), m.score)).collect(),
             });

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use crate::knowledge::{Code, Entry, Knowledge, Link, TableRow};
+use crate::knowledge::{Code, Entry, Knowledge, Link, Platform, TableRow};
 use crate::matcher::{CodeForm, Evidence, EvidenceKind, Match};
 use crate::text::is_cjk;
 
@@ -185,6 +185,14 @@ impl<'k> Answer<'k> {
     pub fn evidence_parts(&self) -> Option<(String, String, String)> {
         let ev = self.evidence.first()?;
         let zh = self.zh();
+        if let EvidenceKind::Similarity { score } = ev.kind {
+            let before = if zh {
+                "问题的措辞与本条目的示例相近，相似度"
+            } else {
+                "the question is worded like this entry's examples; similarity"
+            };
+            return Some((before.to_string(), format!("{score:.2}"), String::new()));
+        }
         let snippet = shorten(&ev.text, 80);
         let (before, after) = match (&ev.kind, zh) {
             (
@@ -221,6 +229,7 @@ impl<'k> Answer<'k> {
             (EvidenceKind::Keywords { .. }, true) => ("根据关键词匹配到问题：", ""),
             (EvidenceKind::EntryId, false) => ("you named the entry", ""),
             (EvidenceKind::EntryId, true) => ("你指定了条目", ""),
+            (EvidenceKind::Similarity { .. }, _) => return None,
         };
         Some((before.to_string(), snippet, after.to_string()))
     }
@@ -328,6 +337,29 @@ pub fn shorten(s: &str, max: usize) -> String {
         let mut cut: String = one_line.chars().take(max.saturating_sub(1)).collect();
         cut.push('…');
         cut
+    }
+}
+
+/// What to tell someone who asked about a platform the knowledge has no entries for, so
+/// that another platform's facts are never passed off as its own.
+pub fn uncovered_platform(p: Platform, lang: Lang) -> String {
+    let (zh, en) = match p {
+        Platform::Douyin => ("抖音 tt.request", "Douyin tt.request"),
+        Platform::Baidu => ("百度 swan.request", "Baidu swan.request"),
+        Platform::Qq => ("QQ qq.request", "QQ qq.request"),
+        Platform::Kuaishou => ("快手 ks.request", "Kuaishou ks.request"),
+        Platform::Dingtalk => ("钉钉", "DingTalk"),
+        Platform::Alipay => ("支付宝 my.request", "Alipay my.request"),
+        Platform::Wechat => ("微信 wx.request", "WeChat wx.request"),
+        Platform::Http | Platform::General => ("", ""),
+    };
+    match lang {
+        Lang::Zh => format!(
+            "知识库里还没有 {zh} 的条目；下面只列出与平台无关的内容，其他平台的错误码表不适用。"
+        ),
+        Lang::En => format!(
+            "The knowledge has no {en} entries yet; only platform-neutral answers apply, not another platform's code tables."
+        ),
     }
 }
 

@@ -4,7 +4,7 @@ use std::sync::{Arc, OnceLock};
 
 use proptest::prelude::*;
 use reqdoctor::knowledge::Knowledge;
-use reqdoctor::matcher::{CodeForm, EvidenceKind, Matcher, Mode};
+use reqdoctor::matcher::{Channel, CodeForm, EvidenceKind, Matcher, Mode};
 
 fn matcher() -> &'static Matcher {
     static M: OnceLock<Matcher> = OnceLock::new();
@@ -13,9 +13,18 @@ fn matcher() -> &'static Matcher {
     })
 }
 
+/// Unprompted, in team chat: the strict channel these cases were written for.
 fn auto(text: &str) -> Option<String> {
     matcher()
-        .find(text, Mode::Auto)
+        .find_in(text, Mode::Auto, Channel::Team)
+        .first()
+        .map(|m| m.id.clone())
+}
+
+/// Unprompted, in a support channel.
+fn support(text: &str) -> Option<String> {
+    matcher()
+        .find_in(text, Mode::Auto, Channel::Support)
         .first()
         .map(|m| m.id.clone())
 }
@@ -202,4 +211,91 @@ proptest! {
         let s = format!("{prefix}{{error: 14, errorMessage: 'JSON parse data error'}}{suffix}");
         matcher().find(&s, Mode::Auto);
     }
+}
+
+#[test]
+fn support_channels_answer_without_a_context_word() {
+    for (text, want) in [
+        ("参数乱码", "alipay.faq.garbled-params"),
+        ("403 怎么回事", "http.403"),
+        ("400 Bad Request", "http.400"),
+        ("接口返回 500 Internal Server Error", "http.500"),
+    ] {
+        assert_eq!(support(text).as_deref(), Some(want), "{text}");
+        assert_eq!(auto(text), None, "team chat stays strict: {text}");
+    }
+}
+
+#[test]
+fn plainly_elsewhere_stays_silent_in_both_kinds() {
+    for text in [
+        "H5 页面调接口浏览器报 CORS，Access-Control-Allow-Origin 缺失，nginx 怎么配",
+        "Lighthouse audit on the landing page shows net::ERR_CONNECTION_REFUSED for the fonts CDN",
+        "Tomcat 返回 400，日志里说 Invalid character found in the request target",
+        "our Next.js page gets 413 Payload Too Large from the API route when uploading images",
+    ] {
+        assert_eq!(support(text), None, "{text}");
+        assert_eq!(auto(text), None, "{text}");
+    }
+    // A mini-program word outweighs the web words.
+    assert_eq!(
+        support("wx.request 在真机上报 413，nginx 的 client_max_body_size 要改吗").as_deref(),
+        Some("http.413")
+    );
+}
+
+#[test]
+fn the_platform_steers_the_answer() {
+    // WeChat errno tables do not answer Douyin or Kuaishou.
+    for text in [
+        "字节小程序（抖音）真机报错：\n```\ntt.request fail {\n  errMsg: \"request:fail ssl hand shake error\",\n  errNo: 21103\n}\n```",
+        "Kuaishou mini program: ks.request fail, errMsg says url not in domain list",
+    ] {
+        assert_eq!(support(text), None, "{text}");
+    }
+    // A WeChat question about timeouts gets WeChat's entry, an Alipay one Alipay's.
+    assert_eq!(
+        support("wx.request 的超时时间默认是多少，在哪改").as_deref(),
+        Some("wechat.faq.timeout-config")
+    );
+    let l = matcher().lookup("tt.request 返回 errNo 21103 是什么意思", 0.45);
+    assert_eq!(
+        l.uncovered_platform,
+        Some(reqdoctor::knowledge::Platform::Douyin)
+    );
+    assert!(l.answer().is_none(), "{:?}", l.answer());
+}
+
+#[test]
+fn assignments_in_source_fences_are_not_codes() {
+    for text in [
+        "can we use an enum here?\n```rust\nfn classify() {\n    let error = 14;\n    let status = 500;\n}\n```",
+        "```java\nint error = 11; // max retries\nwhile (error-- > 0) { send(); }\n```",
+        "reviewing:\n```go\nif resp.StatusCode == 413 {\n    return fmt.Errorf(\"payload too large\")\n}\n```",
+    ] {
+        assert_eq!(support(text), None, "{text}");
+        assert_eq!(auto(text), None, "{text}");
+    }
+    // What the console printed still counts inside a fence.
+    assert_eq!(
+        auto("```\nmy.request fail: {error: 14, status: 13, errorMessage: \"JSON parse data error\"}\n```")
+            .as_deref(),
+        Some("alipay.error.14")
+    );
+}
+
+#[test]
+fn lookup_answers_a_clear_best() {
+    for (text, want) in [
+        ("cookie", "alipay.faq.cookie"),
+        ("乱码", "alipay.faq.garbled-params"),
+        ("beforeSend", "alipay.faq.before-send"),
+    ] {
+        let l = matcher().lookup(text, 0.45);
+        assert_eq!(l.answer().map(|m| m.id.as_str()), Some(want), "{text}");
+    }
+    assert!(matcher()
+        .lookup("what should we order for lunch", 0.45)
+        .answer()
+        .is_none());
 }

@@ -4,7 +4,7 @@
 use std::str::FromStr;
 
 use crate::knowledge::{Code, Knowledge};
-use crate::matcher::{CodeForm, Evidence, EvidenceKind, Match, Matcher, Mode};
+use crate::matcher::{Channel, CodeForm, Evidence, EvidenceKind, Match, Matcher, Mode};
 use crate::reply::{Answer, Lang};
 
 use super::embed::{self, EmbedModel};
@@ -58,6 +58,7 @@ pub fn diagnose(
     matcher: &Matcher,
     text: &str,
     mode: Mode,
+    channel: Channel,
     lang: Lang,
     thresholds: Thresholds,
 ) -> Diagnosis {
@@ -69,18 +70,21 @@ pub fn diagnose(
             lang,
         });
     }
+    let mut answered = false;
     let (matches, worth_review) = match mode {
         Mode::Auto => {
-            let a = matcher.assess(text, thresholds.auto);
+            let a = matcher.assess(text, thresholds.auto, channel);
             (a.answers, a.looks_like_request_error)
         }
-        Mode::Lookup => (matcher.find(text, mode), false),
+        Mode::Lookup => {
+            let l = matcher.lookup(text, thresholds.lookup);
+            answered = l.answered;
+            (l.matches, false)
+        }
     };
     let confident = match mode {
         Mode::Auto => !matches.is_empty(),
-        Mode::Lookup => matches
-            .first()
-            .is_some_and(|m| m.score >= thresholds.lookup),
+        Mode::Lookup => answered,
     };
     if confident {
         if let Some(said) = answer(knowledge, &matches, lang) {
@@ -200,7 +204,14 @@ mod tests {
     fn auto_mode_is_silent_on_chatter() {
         let m = matcher();
         assert_eq!(
-            diagnose(&m, "anyone up for lunch?", Mode::Auto, Lang::En, T),
+            diagnose(
+                &m,
+                "anyone up for lunch?",
+                Mode::Auto,
+                Channel::Support,
+                Lang::En,
+                T
+            ),
             Diagnosis::Silent {
                 worth_review: false
             }
@@ -209,6 +220,7 @@ mod tests {
             &m,
             "{error: 14, errorMessage: \"JSON parse data error\"}",
             Mode::Auto,
+            Channel::Support,
             Lang::En,
             T,
         );
@@ -220,6 +232,7 @@ mod tests {
                 &m,
                 "my.request 报错 error: 14",
                 Mode::Auto,
+                Channel::Support,
                 Lang::En,
                 strict
             ),
@@ -230,13 +243,20 @@ mod tests {
     #[test]
     fn lookup_mode_says_when_nothing_matches() {
         let m = matcher();
-        let Diagnosis::Say(s) = diagnose(&m, "anyone up for lunch?", Mode::Lookup, Lang::En, T)
-        else {
+        let Diagnosis::Say(s) = diagnose(
+            &m,
+            "anyone up for lunch?",
+            Mode::Lookup,
+            Channel::Support,
+            Lang::En,
+            T,
+        ) else {
             panic!("lookup always says something")
         };
         assert_eq!(s.entry_id, None);
         assert_eq!(s.embed.title, "No confident match");
-        let Diagnosis::Say(s) = diagnose(&m, "  ", Mode::Lookup, Lang::Zh, T) else {
+        let Diagnosis::Say(s) = diagnose(&m, "  ", Mode::Lookup, Channel::Support, Lang::Zh, T)
+        else {
             panic!()
         };
         assert_eq!(s.embed.title, "如何向 reqdoctor 提问");

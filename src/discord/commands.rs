@@ -8,7 +8,7 @@ use super::answer::{self, Diagnosis, Said, Thresholds};
 use super::config::Language;
 use super::{buttons, embed, rest, BotError, Context, Data};
 use crate::knowledge::Platform;
-use crate::matcher::Mode;
+use crate::matcher::{Channel, Mode};
 use crate::reply::Lang;
 use crate::text::is_cjk;
 
@@ -80,7 +80,14 @@ async fn lookup(ctx: Context<'_>, question: &str) -> Said {
         auto: data.settings.auto_confidence,
         lookup: data.settings.lookup_confidence,
     };
-    match answer::diagnose(&matcher, question, Mode::Lookup, lang, thresholds) {
+    match answer::diagnose(
+        &matcher,
+        question,
+        Mode::Lookup,
+        Channel::Support,
+        lang,
+        thresholds,
+    ) {
         Diagnosis::Say(said) => said,
         // Lookup mode always says something; keep a safe fallback anyway.
         Diagnosis::Silent { .. } => Said {

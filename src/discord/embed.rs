@@ -141,6 +141,10 @@ pub fn colour(p: Platform) -> u32 {
         Platform::Alipay => 0x1677FF,
         Platform::Wechat => 0x07C160,
         Platform::Dingtalk => 0x3296FA,
+        Platform::Douyin => 0x161823,
+        Platform::Baidu => 0x2932E1,
+        Platform::Qq => 0x12B7F5,
+        Platform::Kuaishou => 0xFF4906,
         Platform::Http => 0xE67E22,
         Platform::General => 0x5865F2,
     }
@@ -392,7 +396,7 @@ pub fn faq(knowledge: &Knowledge, platform: Platform, lang: Lang) -> EmbedModel 
     let entries: Vec<&Entry> = knowledge
         .entries()
         .iter()
-        .filter(|e| e.platform == platform)
+        .filter(|e| e.platforms.contains(&platform))
         .collect();
     let name = match (platform, zh) {
         (Platform::Alipay, false) => "Alipay my.request",
@@ -401,6 +405,14 @@ pub fn faq(knowledge: &Knowledge, platform: Platform, lang: Lang) -> EmbedModel 
         (Platform::Wechat, true) => "微信 wx.request",
         (Platform::Dingtalk, false) => "DingTalk",
         (Platform::Dingtalk, true) => "钉钉",
+        (Platform::Douyin, false) => "Douyin tt.request",
+        (Platform::Douyin, true) => "抖音 tt.request",
+        (Platform::Baidu, false) => "Baidu swan.request",
+        (Platform::Baidu, true) => "百度 swan.request",
+        (Platform::Qq, false) => "QQ qq.request",
+        (Platform::Qq, true) => "QQ qq.request",
+        (Platform::Kuaishou, false) => "Kuaishou ks.request",
+        (Platform::Kuaishou, true) => "快手 ks.request",
         (Platform::Http, false) => "HTTP status codes",
         (Platform::Http, true) => "HTTP 状态码",
         (Platform::General, false) => "General",

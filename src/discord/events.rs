@@ -16,7 +16,7 @@ use super::policy::{MessageFacts, Route, Scope, Verdict};
 use super::rest;
 use super::tracker::{Settled, Tracked};
 use super::{BotError, Data};
-use crate::matcher::Mode;
+use crate::matcher::{Channel, Mode};
 use crate::reply::Lang;
 use crate::store::{self, Recorded, ReviewItem, ReviewKind, SentReply, Vote};
 
@@ -117,7 +117,7 @@ async fn on_message(ctx: &SerenityContext, data: &Data, msg: &Message) {
         auto: here.auto_threshold,
         lookup: data.settings.lookup_confidence,
     };
-    let said = match answer::diagnose(&matcher, &text, mode, lang, thresholds) {
+    let said = match answer::diagnose(&matcher, &text, mode, Channel::Support, lang, thresholds) {
         Diagnosis::Say(said) => said,
         Diagnosis::Silent { worth_review } => {
             debug!(
@@ -285,7 +285,14 @@ async fn apply_edit(ctx: &SerenityContext, data: &Data, id: MessageId, content: 
         auto: here.auto_threshold,
         lookup: data.settings.lookup_confidence,
     };
-    match answer::diagnose(&data.matcher(), &text, t.mode, lang, thresholds) {
+    match answer::diagnose(
+        &data.matcher(),
+        &text,
+        t.mode,
+        Channel::Support,
+        lang,
+        thresholds,
+    ) {
         Diagnosis::Say(said) if said.entry_id == t.entry_id => {}
         Diagnosis::Say(said) => {
             match rest::edit_reply(&ctx.http, channel, reply, t.author, &said).await {

@@ -71,6 +71,8 @@ struct RawRow {
 struct RawEntry {
     id: Spanned<String>,
     platform: Spanned<String>,
+    #[serde(default)]
+    platforms: Vec<Spanned<String>>,
     title: Spanned<RawLocalized<String>>,
     cause: Spanned<RawLocalized<String>>,
     fix: Spanned<RawLocalized<Vec<String>>>,
@@ -107,6 +109,10 @@ struct RawContext {
     resolved: Vec<String>,
     #[serde(default)]
     error: Vec<String>,
+    #[serde(default)]
+    elsewhere: Vec<String>,
+    #[serde(default)]
+    mini_program: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -196,13 +202,15 @@ pub(super) fn parse_files(files: &[SourceFile]) -> Loaded {
                     voc.question.extend(v.context.question);
                     voc.resolved.extend(v.context.resolved);
                     voc.error.extend(v.context.error);
+                    voc.elsewhere.extend(v.context.elsewhere);
+                    voc.mini_program.extend(v.context.mini_program);
                     for (name, words) in v.platforms {
                         match name.get_ref().parse::<Platform>() {
                             Ok(p) => voc.platforms.entry(p).or_default().extend(words),
                             Err(()) => ctx.problem(
                                 name.span().start,
                                 format!("platforms.{}", name.get_ref()),
-                                "unknown platform (alipay, wechat, dingtalk, http, general)",
+                                format!("unknown platform (expected one of {})", Platform::NAMES),
                             ),
                         }
                     }
@@ -301,6 +309,8 @@ fn lower_all(v: &mut Vocabulary) {
         &mut v.question,
         &mut v.resolved,
         &mut v.error,
+        &mut v.elsewhere,
+        &mut v.mini_program,
     ] {
         for w in list.iter_mut() {
             *w = w.to_lowercase();
@@ -322,6 +332,7 @@ fn placeholder(index: usize, at: Loc) -> LoadedEntry {
         entry: Entry {
             id: String::new(),
             platform: Platform::General,
+            platforms: vec![],
             title: empty(),
             cause: empty(),
             fix: Localized {
@@ -429,13 +440,38 @@ fn parse_entry(
                 raw.platform.span().start,
                 format!("{field}.platform"),
                 format!(
-                    "unknown platform `{}` (alipay, wechat, dingtalk, http, general)",
-                    raw.platform.get_ref()
+                    "unknown platform `{}` (expected one of {})",
+                    raw.platform.get_ref(),
+                    Platform::NAMES
                 ),
             );
             Platform::General
         }
     };
+    let mut platforms = vec![platform];
+    for (i, p) in raw.platforms.iter().enumerate() {
+        match p.get_ref().parse::<Platform>() {
+            Ok(p) if p.is_neutral() => ctx.problem(
+                raw.platforms[i].span().start,
+                format!("{field}.platforms[{i}]"),
+                format!(
+                    "`{}` speaks for every platform already; list mini-program platforms only",
+                    p.as_str()
+                ),
+            ),
+            Ok(p) if !platforms.contains(&p) => platforms.push(p),
+            Ok(_) => {}
+            Err(()) => ctx.problem(
+                p.span().start,
+                format!("{field}.platforms[{i}]"),
+                format!(
+                    "unknown platform `{}` (expected one of {})",
+                    p.get_ref(),
+                    Platform::NAMES
+                ),
+            ),
+        }
+    }
     let title = localized(ctx, raw.title, &format!("{field}.title"), &mut texts);
     let cause = localized(ctx, raw.cause, &format!("{field}.cause"), &mut texts);
     let fix = localized(ctx, raw.fix, &format!("{field}.fix"), &mut texts);
@@ -537,6 +573,7 @@ fn parse_entry(
         entry: Entry {
             id: raw.id.get_ref().clone(),
             platform,
+            platforms,
             title,
             cause,
             fix,

@@ -13,6 +13,14 @@ pub enum Platform {
     Wechat,
     /// DingTalk mini programs (`my.httpRequest` / `dd.httpRequest`).
     Dingtalk,
+    /// Douyin / ByteDance mini programs (`tt.request`).
+    Douyin,
+    /// Baidu smart programs (`swan.request`).
+    Baidu,
+    /// QQ mini programs (`qq.request`).
+    Qq,
+    /// Kuaishou mini programs (`ks.request`).
+    Kuaishou,
     /// HTTP statuses returned by the developer's own backend.
     Http,
     /// Not tied to one platform.
@@ -26,19 +34,37 @@ impl Platform {
             Platform::Alipay => "alipay",
             Platform::Wechat => "wechat",
             Platform::Dingtalk => "dingtalk",
+            Platform::Douyin => "douyin",
+            Platform::Baidu => "baidu",
+            Platform::Qq => "qq",
+            Platform::Kuaishou => "kuaishou",
             Platform::Http => "http",
             Platform::General => "general",
         }
     }
 
     /// Every platform, for listings and vocabulary checks.
-    pub const ALL: [Platform; 5] = [
+    pub const ALL: [Platform; 9] = [
         Platform::Alipay,
         Platform::Wechat,
         Platform::Dingtalk,
+        Platform::Douyin,
+        Platform::Baidu,
+        Platform::Qq,
+        Platform::Kuaishou,
         Platform::Http,
         Platform::General,
     ];
+
+    /// The names accepted in knowledge files, for error messages.
+    pub const NAMES: &'static str =
+        "alipay, wechat, dingtalk, douyin, baidu, qq, kuaishou, http, general";
+
+    /// Whether the entry speaks for every platform (an HTTP status of the developer's own
+    /// backend, a general fact) rather than for one platform's request API.
+    pub fn is_neutral(self) -> bool {
+        matches!(self, Platform::Http | Platform::General)
+    }
 }
 
 impl FromStr for Platform {
@@ -168,6 +194,9 @@ pub struct Entry {
     pub id: String,
     /// Platform the entry is about.
     pub platform: Platform,
+    /// Every platform on which the entry's facts hold (its `platform` first); from the
+    /// file's `platforms`, else just `platform`. The matcher never guesses this.
+    pub platforms: Vec<Platform>,
     /// Short title.
     pub title: Localized<String>,
     /// Why it happens.
@@ -226,6 +255,12 @@ pub struct Vocabulary {
     pub error: Vec<String>,
     /// Platform hints.
     pub platforms: BTreeMap<Platform, Vec<String>>,
+    /// Words that put a message plainly outside mini programs (a web page, a native app,
+    /// nginx, a build tool): with none of `mini_program`, the bot stays silent.
+    pub elsewhere: Vec<String>,
+    /// Words only a mini-program message uses (`wx.request`, `小程序`): they outweigh
+    /// `elsewhere` ("works in H5, fails in the mini program").
+    pub mini_program: Vec<String>,
     /// Named concepts usable as `@name` in keywords.
     pub concepts: BTreeMap<String, Vec<String>>,
 }

@@ -217,7 +217,15 @@ pub struct Assessment {
     /// The message names a request API, an error word or an error code and is not someone
     /// saying it is solved or talking to another person: worth a human look when unanswered.
     pub looks_like_request_error: bool,
+    /// When nothing is confident: the best candidate within [`MAYBE_BAND`] below the
+    /// threshold. In a support channel the bot offers it with a 💡 reaction instead of
+    /// answering, and posts it only if the asker asks for it.
+    pub maybe: Option<Match>,
 }
+
+/// How far below the Auto threshold a candidate may score and still be offered as a
+/// "maybe" (the distance between the normal and the eager confidence levels).
+pub const MAYBE_BAND: f32 = 0.1;
 
 /// Which signals score a message: both (the default), or one alone, to measure what each
 /// contributes (`reqdoctor eval --signals`).
@@ -871,8 +879,12 @@ impl Matcher {
             })
         });
         let mut ranked: Vec<Match> = ranked.into_iter().map(|(_, m)| m).collect();
+        let mut maybe = None;
         match mode {
             Mode::Auto => {
+                if ranked.first().is_some_and(|m| m.score < auto_threshold) {
+                    maybe = Some(ranked.swap_remove(0));
+                }
                 ranked.retain(|m| m.score >= auto_threshold);
                 ranked.truncate(AUTO_MAX);
             }
@@ -885,6 +897,7 @@ impl Matcher {
             Assessment {
                 answers: ranked,
                 looks_like_request_error,
+                maybe,
             },
             signals.platforms,
         )
@@ -985,7 +998,7 @@ impl Matcher {
         // can ever speak.
         let similarity_only = self.signal_set == SignalSet::Similarity;
         if mode == Mode::Auto
-            && sim_score < auto_threshold
+            && sim_score < auto_threshold - MAYBE_BAND
             && (similarity_only || c.strong == 0.0 && (groups == 0 || hit < groups))
         {
             return None;
@@ -1118,7 +1131,7 @@ impl Matcher {
             score -= 0.3;
         }
         let floor = match mode {
-            Mode::Auto => auto_threshold,
+            Mode::Auto => auto_threshold - MAYBE_BAND,
             Mode::Lookup => LOOKUP_FLOOR,
         };
         if score <= 0.0 || score < floor {

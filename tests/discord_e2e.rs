@@ -11,7 +11,7 @@ mod fake_discord;
 use std::time::Duration;
 
 use bot_harness::*;
-use fake_discord::{dm, fixture, ids::*, message, sf, with, MOD_PERMISSIONS};
+use fake_discord::{dm, fixture, ids::*, message, reaction_add, sf, with, MOD_PERMISSIONS};
 use reqdoctor::store::Tally;
 use serde_json::json;
 
@@ -40,6 +40,8 @@ fn fixtures_deserialize_into_serenity_types() {
         &[("ID", sf(mid(3))), ("CONTENT", json!("y"))],
     );
     serde_json::from_value::<serenity::MessageUpdateEvent>(update).expect("message_update.json");
+    serde_json::from_value::<serenity::Reaction>(reaction_add(mid(3), AUTO, BOB, "💡"))
+        .expect("reaction_add");
     let delete = fixture("message_delete.json", &[("ID", sf(mid(3)))]);
     serde_json::from_value::<serenity::MessageDeleteEvent>(delete).expect("message_delete.json");
     for (name, fill) in [
@@ -508,7 +510,8 @@ async fn slash_ask_is_ephemeral_unless_public() {
                 "confidence",
                 "pause",
                 "resume",
-                "review-log"
+                "review-log",
+                "maybe"
             ]
         );
         assert_eq!(groups[1], ("reload", vec![]));
@@ -882,6 +885,148 @@ async fn rest_429_and_500_are_retried_without_losing_the_reply() {
             .message_posts()
             .iter()
             .all(|p| p.reply_to() != Some(mid(212))));
+        bot.stop().await;
+    })
+    .await;
+}
+
+/// Answered in a support channel, silent in team chat (bundled knowledge).
+const SUPPORT_ONLY: &str = "参数乱码";
+/// A near miss in a support channel: no answer, a 💡 candidate (bundled knowledge).
+const NEAR_MISS: &str = "接口 Forbidden";
+
+/// The bundled knowledge's verdicts that the tests below rely on, checked first so that a
+/// knowledge change fails here, by name, rather than as a missing reply. Returns the
+/// entries (support-only answer, near-miss candidate).
+fn bundled_fixtures() -> (String, String) {
+    use reqdoctor::matcher::{Channel, Matcher};
+    let k = reqdoctor::knowledge::Knowledge::bundled().unwrap();
+    let m = Matcher::new(std::sync::Arc::new(k)).unwrap();
+    let t = reqdoctor::matcher::DEFAULT_AUTO_THRESHOLD;
+    let support = m.assess(SUPPORT_ONLY, t, Channel::Support);
+    assert!(
+        !support.answers.is_empty(),
+        "{SUPPORT_ONLY}: answered in support"
+    );
+    assert!(
+        m.assess(SUPPORT_ONLY, t, Channel::Team).answers.is_empty(),
+        "{SUPPORT_ONLY}: silent in team chat"
+    );
+    let near = m.assess(NEAR_MISS, t, Channel::Support);
+    assert!(near.answers.is_empty(), "{NEAR_MISS}: no confident answer");
+    let maybe = near.maybe.expect("{NEAR_MISS}: a 💡 candidate");
+    assert!(!m.assess(TIMEOUT, t, Channel::Support).answers.is_empty());
+    assert!(!m.assess(TIMEOUT, t, Channel::Team).answers.is_empty());
+    (support.answers[0].id.clone(), maybe.id)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn team_channels_are_strict_and_never_offer_a_bulb() {
+    let (entry, _) = bundled_fixtures();
+    limited(async {
+        let bot = start_bundled(|s| s.team_channels = [OTHER].into()).await;
+        let in_team = |id, text: &str| with(message(id, text), &[("channel_id", sf(OTHER))]);
+        // Team chat: a support-only question and a near miss get nothing, not even a 💡.
+        bot.fake.send_message(in_team(mid(1000), SUPPORT_ONLY));
+        bot.fake.send_message(in_team(mid(1001), NEAR_MISS));
+        // What is plainly a request error is answered there too.
+        bot.fake.send_message(in_team(mid(1002), TIMEOUT));
+        bot.fake.reply_to(mid(1002)).await;
+        // The support channel answers the support-only question.
+        bot.fake.send_message(message(mid(1003), SUPPORT_ONLY));
+        let r = bot.fake.reply_to(mid(1003)).await;
+        assert_eq!(
+            r.body["embeds"][0]["footer"]["text"],
+            format!("{entry} · reqdoctor")
+        );
+        let posts = bot.fake.message_posts();
+        let answered: Vec<_> = posts.iter().map(|p| p.reply_to()).collect();
+        assert_eq!(answered, [Some(mid(1002)), Some(mid(1003))], "{posts:#?}");
+        assert!(
+            bot.fake.bot_reactions().is_empty(),
+            "{:?}",
+            bot.fake.bot_reactions()
+        );
+        bot.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_near_miss_gets_a_bulb_and_only_the_askers_bulb_gets_the_answer() {
+    let (_, candidate) = bundled_fixtures();
+    limited(async {
+        // No cooldown: the sentinel is answered every time, not 👆-ed.
+        let bot = start_bundled(|s| s.cooldown = Duration::ZERO).await;
+        let q = mid(1010);
+        bot.fake.send_message(message(q, NEAR_MISS));
+        bot.fake
+            .wait_for("a 💡 on the near miss", Duration::from_secs(5), |r| {
+                r.method == "PUT" && r.path.contains(&format!("/messages/{q}/reactions/"))
+            })
+            .await;
+        assert_eq!(bot.fake.bot_reactions(), [(q, "💡".to_string())]);
+        // No reply for it (the sentinel's is the only one), the bot's own 💡 included.
+        let posts = bot.posts_after_sentinel(mid(1011)).await;
+        assert_eq!(posts.len(), 1, "{posts:#?}");
+
+        // Someone else's 💡 does nothing.
+        bot.fake.add_reaction(q, AUTO, BOB, "💡");
+        let posts = bot.posts_after_sentinel(mid(1012)).await;
+        assert_eq!(posts.len(), 2, "{posts:#?}");
+        assert!(posts.iter().all(|p| p.reply_to() != Some(q)));
+
+        // Another emoji from the asker does nothing either.
+        bot.fake.add_reaction(q, AUTO, ALICE, "👍");
+        // The asker's 💡: one reply, as an auto answer would be.
+        bot.fake.add_reaction(q, AUTO, ALICE, "💡");
+        let r = bot.fake.reply_to(q).await;
+        assert_no_pings(&r.body);
+        assert_eq!(r.path, format!("/api/v10/channels/{AUTO}/messages"));
+        assert_eq!(r.body["message_reference"]["message_id"], sf(q));
+        assert_eq!(r.body["message_reference"]["guild_id"], sf(GUILD));
+        assert_eq!(r.body["nonce"], json!(q.to_string()));
+        assert_eq!(
+            r.body["embeds"][0]["footer"]["text"],
+            format!("{candidate} · reqdoctor")
+        );
+        let buttons = r.body["components"][0]["components"].as_array().unwrap();
+        assert_eq!(buttons.len(), 3, "{:#}", r.body);
+        assert_eq!(buttons[0]["custom_id"], format!("reqdoctor:up:{candidate}"));
+        assert_eq!(buttons[2]["custom_id"], format!("reqdoctor:del:{ALICE}"));
+
+        // A second 💡 (or a replay) gets nothing more.
+        bot.fake.add_reaction(q, AUTO, ALICE, "💡");
+        let posts = bot.posts_after_sentinel(mid(1013)).await;
+        assert_eq!(
+            posts.iter().filter(|p| p.reply_to() == Some(q)).count(),
+            1,
+            "{posts:#?}"
+        );
+        // Counted like any reply.
+        let reply_id = r.created_id().unwrap();
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        loop {
+            let days = bot.store.daily_replies_since(0).await.unwrap();
+            if days.iter().any(|d| d.entry_id == candidate) {
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "reply {reply_id} not recorded: {days:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        // Deleting the question deletes the reply, as for any answer.
+        bot.fake.dispatch(
+            "MESSAGE_DELETE",
+            fixture("message_delete.json", &[("ID", sf(q))]),
+        );
+        bot.fake
+            .wait_for("the reply deleted", Duration::from_secs(5), |x| {
+                x.method == "DELETE" && x.path.ends_with(&format!("/messages/{reply_id}"))
+            })
+            .await;
         bot.stop().await;
     })
     .await;

@@ -11,7 +11,8 @@ use std::time::Duration;
 use bot_harness::*;
 use common::db::TestDb;
 use fake_discord::{fixture, ids::*, message, sf, with, Recorded};
-use reqdoctor::store::{Location, ReplyLanguage, ReviewKind, Store, Tally};
+use reqdoctor::matcher::{Channel, Matcher};
+use reqdoctor::store::{ChannelSetting, Location, ReplyLanguage, ReviewKind, Store, Tally};
 use serde_json::{json, Value};
 
 /// A member's permissions in the fixture guild: no Manage Server.
@@ -57,6 +58,30 @@ fn settings_channel(sub: &str, channel: u64) -> Value {
         "parent_id": null, "thread_metadata": null
     }}});
     data
+}
+
+/// `/reqdoctor settings channel-add channel:#CHANNEL kind:KIND` (0 support, 1 team).
+fn channel_add_as(channel: u64, kind: u64) -> Value {
+    let mut data = settings_channel("channel-add", channel);
+    data["options"][0]["options"][0]["options"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"type": 4, "name": "kind", "value": kind}));
+    data
+}
+
+/// `/reqdoctor settings maybe on|off`.
+fn maybe_switch(on: bool) -> Value {
+    settings(
+        "maybe",
+        json!([{"type": 4, "name": "state", "value": if on { 0 } else { 1 }}]),
+    )
+}
+
+/// The bundled knowledge's matcher, to check fixtures before a test relies on them.
+fn bundled_matcher() -> Matcher {
+    let k = reqdoctor::knowledge::Knowledge::bundled().unwrap();
+    Matcher::new(std::sync::Arc::new(k)).unwrap()
 }
 
 /// `/reqdoctor reload`.
@@ -181,7 +206,7 @@ async fn only_managers_change_settings_and_the_next_message_follows() {
         let text = ok["content"].as_str().unwrap();
         assert!(
             text.starts_with(&format!(
-                "✅ reqdoctor now answers unprompted in <#{OTHER}>."
+                "✅ reqdoctor now answers unprompted in <#{OTHER}> (support channel)."
             )),
             "{text}"
         );
@@ -196,7 +221,7 @@ async fn only_managers_change_settings_and_the_next_message_follows() {
                 .unwrap()
                 .channels
                 .get(&OTHER),
-            Some(&true)
+            Some(&ChannelSetting::On(Channel::Support))
         );
 
         // Removing the config file's channel silences it, threads included.
@@ -230,7 +255,7 @@ async fn only_managers_change_settings_and_the_next_message_follows() {
         )
         .await;
         let text = shown["content"].as_str().unwrap();
-        assert!(text.contains(&format!("<#{OTHER}>")), "{text}");
+        assert!(text.contains(&format!("<#{OTHER}> (support)")), "{text}");
         assert!(
             text.contains(&format!("**Switched off here:** <#{AUTO}>")),
             "{text}"
@@ -650,6 +675,155 @@ async fn a_locked_database_still_answers() {
             })
             .await;
         assert_eq!(ack.body["data"]["content"], "Thanks for the feedback!");
+        bot.stop().await;
+    })
+    .await;
+}
+
+/// Answered in a support channel, silent in team chat (bundled knowledge).
+const SUPPORT_ONLY: &str = "参数乱码";
+/// A near miss in a support channel: no answer, a 💡 candidate (bundled knowledge).
+const NEAR_MISS: &str = "接口 Forbidden";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn channel_add_with_kind_team_makes_the_channel_strict() {
+    let m = bundled_matcher();
+    let support = m.assess(SUPPORT_ONLY, 0.75, Channel::Support);
+    assert!(!support.answers.is_empty(), "fixture: answered in support");
+    assert!(
+        m.assess(SUPPORT_ONLY, 0.75, Channel::Team)
+            .answers
+            .is_empty(),
+        "fixture: silent in team chat"
+    );
+    limited(async {
+        let bot = start_bundled(|_| {}).await;
+        let ok = respond(
+            &bot,
+            command(mid(900), ADMIN_USER, ADMIN, channel_add_as(OTHER, 1)),
+        )
+        .await;
+        let text = ok["content"].as_str().unwrap();
+        assert!(
+            text.starts_with(&format!(
+                "✅ reqdoctor now answers unprompted in <#{OTHER}> (team channel)."
+            )),
+            "{text}"
+        );
+        assert!(text.contains(&format!("<#{OTHER}> (team)")), "{text}");
+        assert!(
+            text.contains(&format!("<#{AUTO}> (support, config file)")),
+            "{text}"
+        );
+        assert_eq!(
+            bot.store
+                .guild_settings(GUILD)
+                .await
+                .unwrap()
+                .channels
+                .get(&OTHER),
+            Some(&ChannelSetting::On(Channel::Team))
+        );
+        // Team chat: silent on what only a support channel answers; the support channel
+        // answers it.
+        let reply = assert_silent_then_answered(
+            &bot,
+            in_channel(mid(901), OTHER, SUPPORT_ONLY),
+            message(mid(902), SUPPORT_ONLY),
+        )
+        .await;
+        let entry = &support.answers[0].id;
+        assert_eq!(
+            reply.body["embeds"][0]["footer"]["text"],
+            format!("{entry} · reqdoctor")
+        );
+        // Without a kind, channel-add makes a support channel again.
+        respond(
+            &bot,
+            command(
+                mid(903),
+                ADMIN_USER,
+                ADMIN,
+                settings_channel("channel-add", OTHER),
+            ),
+        )
+        .await;
+        bot.fake
+            .send_message(in_channel(mid(904), OTHER, SUPPORT_ONLY));
+        bot.fake.reply_to(mid(904)).await;
+        bot.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn maybe_off_means_no_bulb_and_on_brings_it_back() {
+    let m = bundled_matcher();
+    let a = m.assess(NEAR_MISS, 0.75, Channel::Support);
+    assert!(
+        a.answers.is_empty() && a.maybe.is_some(),
+        "fixture: a near miss"
+    );
+    assert!(!m.assess(TIMEOUT, 0.75, Channel::Support).answers.is_empty());
+    limited(async {
+        let bot = start_bundled(|_| {}).await;
+        let shown = respond(
+            &bot,
+            command(mid(910), ADMIN_USER, ADMIN, settings("show", json!([]))),
+        )
+        .await;
+        assert!(
+            shown["content"]
+                .as_str()
+                .unwrap()
+                .contains("**💡 for near misses:** on"),
+            "{shown:#}"
+        );
+        let off = respond(
+            &bot,
+            command(mid(911), ADMIN_USER, ADMIN, maybe_switch(false)),
+        )
+        .await;
+        let text = off["content"].as_str().unwrap();
+        assert!(text.starts_with("✅ 💡 off"), "{text}");
+        assert!(text.contains("**💡 for near misses:** off"), "{text}");
+        assert!(!bot.store.guild_settings(GUILD).await.unwrap().maybe);
+        // Off: no reaction, no reply (the sentinel is answered after it).
+        assert_silent_then_answered(
+            &bot,
+            message(mid(912), NEAR_MISS),
+            message(mid(913), TIMEOUT),
+        )
+        .await;
+        assert!(
+            bot.fake.bot_reactions().iter().all(|(m, _)| *m != mid(912)),
+            "{:?}",
+            bot.fake.bot_reactions()
+        );
+        // Refused for members without Manage Server.
+        let refused = respond(&bot, command(mid(914), BOB, MEMBER, maybe_switch(true))).await;
+        assert!(refused["content"]
+            .as_str()
+            .unwrap()
+            .contains("Manage Server"));
+        assert!(!bot.store.guild_settings(GUILD).await.unwrap().maybe);
+        respond(
+            &bot,
+            command(mid(915), ADMIN_USER, ADMIN, maybe_switch(true)),
+        )
+        .await;
+        bot.fake.send_message(message(mid(916), NEAR_MISS));
+        bot.fake
+            .wait_for("a 💡 on the near miss", Duration::from_secs(5), |r| {
+                r.method == "PUT"
+                    && r.path
+                        .contains(&format!("/messages/{}/reactions/", mid(916)))
+            })
+            .await;
+        assert!(bot
+            .fake
+            .bot_reactions()
+            .contains(&(mid(916), "💡".to_string())));
         bot.stop().await;
     })
     .await;

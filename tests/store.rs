@@ -6,9 +6,10 @@ mod common;
 use std::time::Duration;
 
 use common::db::TestDb;
+use reqdoctor::matcher::Channel;
 use reqdoctor::store::{
-    Confidence, Location, Recorded, ReplyLanguage, ReviewItem, ReviewKind, SentReply,
-    SettingChange, Store, StoreError, Tally, Vote, DAY,
+    ChannelSetting, Confidence, Location, Recorded, ReplyLanguage, ReviewItem, ReviewKind,
+    SentReply, SettingChange, Store, StoreError, Tally, Vote, DAY,
 };
 
 const GUILD: u64 = 1_100_000_000_000_000_001;
@@ -17,7 +18,7 @@ const NOW: i64 = 1_790_000_000;
 async fn settings_survive_a_restart(db: &TestDb) {
     let store = db.store().await;
     let fresh = store.guild_settings(GUILD).await.unwrap();
-    assert!(fresh.channels.is_empty() && !fresh.paused && fresh.review_log);
+    assert!(fresh.channels.is_empty() && !fresh.paused && fresh.review_log && fresh.maybe);
     assert_eq!(fresh.cooldown, None);
     let after = store
         .change_settings(
@@ -31,18 +32,20 @@ async fn settings_survive_a_restart(db: &TestDb) {
                 SettingChange::Confidence(Confidence::Strict),
                 SettingChange::Paused(true),
                 SettingChange::ReviewLog(false),
+                SettingChange::Maybe(false),
             ],
             NOW,
         )
         .await
         .unwrap();
+    let on = ChannelSetting::On(Channel::Support);
     assert_eq!(
         after
             .channels
             .iter()
             .map(|(c, on)| (*c, *on))
             .collect::<Vec<_>>(),
-        vec![(7, true), (8, true), (9, false)]
+        vec![(7, on), (8, on), (9, ChannelSetting::Off)]
     );
     store
         .change_settings(GUILD, &[SettingChange::RemoveChannel(8)], NOW)
@@ -53,12 +56,12 @@ async fn settings_survive_a_restart(db: &TestDb) {
     // A new process on the same database.
     let again = db.store().await;
     let s = again.guild_settings(GUILD).await.unwrap();
-    assert_eq!(s.channels.get(&7), Some(&true));
-    assert_eq!(s.channels.get(&8), Some(&false));
+    assert_eq!(s.channels.get(&7), Some(&on));
+    assert_eq!(s.channels.get(&8), Some(&ChannelSetting::Off));
     assert_eq!(s.cooldown, Some(Duration::from_secs(300)));
     assert_eq!(s.language, Some(ReplyLanguage::Zh));
     assert_eq!(s.confidence, Some(Confidence::Strict));
-    assert!(s.paused && !s.review_log);
+    assert!(s.paused && !s.review_log && !s.maybe);
     // Other servers are untouched.
     assert_eq!(
         again.guild_settings(GUILD + 1).await.unwrap(),
@@ -66,6 +69,113 @@ async fn settings_survive_a_restart(db: &TestDb) {
     );
 }
 on_both_backends!(settings_survive_a_restart);
+
+async fn channel_kinds_and_the_maybe_switch_survive_a_reopen(db: &TestDb) {
+    let store = db.store().await;
+    store
+        .change_settings(
+            GUILD,
+            &[
+                SettingChange::AddChannelAs(7, Channel::Team),
+                SettingChange::AddChannelAs(8, Channel::Support),
+                SettingChange::AddChannel(9),
+                SettingChange::Maybe(false),
+            ],
+            NOW,
+        )
+        .await
+        .unwrap();
+    // Re-adding changes the kind; removing and re-adding without one makes it support.
+    store
+        .change_settings(
+            GUILD,
+            &[
+                SettingChange::AddChannelAs(8, Channel::Team),
+                SettingChange::RemoveChannel(9),
+            ],
+            NOW,
+        )
+        .await
+        .unwrap();
+    store.close().await;
+
+    let again = db.store().await;
+    let s = again.guild_settings(GUILD).await.unwrap();
+    assert_eq!(s.channels.get(&7), Some(&ChannelSetting::On(Channel::Team)));
+    assert_eq!(s.channels.get(&8), Some(&ChannelSetting::On(Channel::Team)));
+    assert_eq!(s.channels.get(&9), Some(&ChannelSetting::Off));
+    assert!(!s.maybe);
+    let s = again
+        .change_settings(
+            GUILD,
+            &[SettingChange::AddChannel(9), SettingChange::Maybe(true)],
+            NOW,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        s.channels.get(&9),
+        Some(&ChannelSetting::On(Channel::Support))
+    );
+    assert!(s.maybe);
+}
+on_both_backends!(channel_kinds_and_the_maybe_switch_survive_a_reopen);
+
+/// A database written before channel kinds existed: its channels become support channels
+/// and its servers keep 💡 on.
+async fn rows_from_before_0002_become_support_channels(db: &TestDb) {
+    use sqlx::migrate::Migrator;
+    let old = tempfile::tempdir().unwrap();
+    let flavour = match db.location {
+        Location::Sqlite(_) => "sqlite",
+        Location::Postgres(_) => "postgres",
+    };
+    let first = format!(
+        "{}/migrations/{flavour}/0001_init.sql",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    std::fs::copy(&first, old.path().join("0001_init.sql")).unwrap();
+    let migrator = Migrator::new(old.path()).await.unwrap();
+    let insert = [
+        "INSERT INTO guild_settings (guild_id, paused, review_log, updated_at) VALUES (5, 0, 1, 1)",
+        "INSERT INTO guild_channels (guild_id, channel_id, enabled) VALUES (5, 70, 1)",
+        "INSERT INTO guild_channels (guild_id, channel_id, enabled) VALUES (5, 71, 0)",
+    ];
+    match &db.location {
+        Location::Sqlite(path) => {
+            let pool = sqlx::SqlitePool::connect_with(
+                sqlx::sqlite::SqliteConnectOptions::new()
+                    .filename(path)
+                    .create_if_missing(true),
+            )
+            .await
+            .unwrap();
+            migrator.run(&pool).await.unwrap();
+            for q in insert {
+                sqlx::query(q).execute(&pool).await.unwrap();
+            }
+            pool.close().await;
+        }
+        Location::Postgres(url) => {
+            let pool = sqlx::PgPool::connect(url).await.unwrap();
+            migrator.run(&pool).await.unwrap();
+            for q in insert {
+                sqlx::query(q).execute(&pool).await.unwrap();
+            }
+            pool.close().await;
+        }
+    }
+    let store = db.store().await;
+    let s = store.guild_settings(5).await.unwrap();
+    assert_eq!(
+        s.channels.get(&70),
+        Some(&ChannelSetting::On(Channel::Support))
+    );
+    assert_eq!(s.channels.get(&71), Some(&ChannelSetting::Off));
+    assert!(s.maybe);
+    store.close().await;
+}
+on_both_backends!(rows_from_before_0002_become_support_channels);
 
 async fn two_processes_see_each_others_changes(db: &TestDb) {
     let a = db.store().await;

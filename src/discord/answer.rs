@@ -21,12 +21,15 @@ pub struct Said {
 }
 
 /// The outcome of diagnosing a message.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Diagnosis {
     /// Auto mode: not confident, say nothing.
     Silent {
         /// It still looks like a request-error question: worth the review log.
         worth_review: bool,
+        /// The best candidate just below the threshold ([`crate::matcher::MAYBE_BAND`]), which a
+        /// support channel may offer with a 💡 instead of an answer.
+        maybe: Option<Match>,
     },
     /// Say this.
     Say(Said),
@@ -71,15 +74,15 @@ pub fn diagnose(
         });
     }
     let mut answered = false;
-    let (matches, worth_review) = match mode {
+    let (matches, worth_review, maybe) = match mode {
         Mode::Auto => {
             let a = matcher.assess(text, thresholds.auto, channel);
-            (a.answers, a.looks_like_request_error)
+            (a.answers, a.looks_like_request_error, a.maybe)
         }
         Mode::Lookup => {
             let l = matcher.lookup(text, thresholds.lookup);
             answered = l.answered;
-            (l.matches, false)
+            (l.matches, false, None)
         }
     };
     let confident = match mode {
@@ -92,7 +95,10 @@ pub fn diagnose(
         }
     }
     match mode {
-        Mode::Auto => Diagnosis::Silent { worth_review },
+        Mode::Auto => Diagnosis::Silent {
+            worth_review,
+            maybe,
+        },
         Mode::Lookup => Diagnosis::Say(Said {
             embed: embed::no_match(knowledge, &matches, lang),
             entry_id: None,
@@ -108,6 +114,12 @@ fn answer(knowledge: &Knowledge, matches: &[Match], lang: Lang) -> Option<Said> 
         entry_id: Some(a.entry.id.clone()),
         lang,
     })
+}
+
+/// The answer for one candidate the matcher found (a 💡 offer the asker took up), with the
+/// evidence the matcher saw. None when the entry is gone (knowledge reloaded meanwhile).
+pub fn for_match(knowledge: &Knowledge, m: &Match, lang: Lang) -> Option<Said> {
+    answer(knowledge, std::slice::from_ref(m), lang)
 }
 
 /// The answer for one entry id, as `/ask <id>` gives it.
@@ -213,7 +225,8 @@ mod tests {
                 T
             ),
             Diagnosis::Silent {
-                worth_review: false
+                worth_review: false,
+                maybe: None
             }
         );
         let d = diagnose(
@@ -227,7 +240,7 @@ mod tests {
         assert_eq!(d.entry_id(), Some("alipay.error.14"));
         // Stricter than the best score: silent, but worth a look.
         let strict = Thresholds { auto: 1.01, ..T };
-        assert_eq!(
+        assert!(matches!(
             diagnose(
                 &m,
                 "my.request 报错 error: 14",
@@ -236,8 +249,11 @@ mod tests {
                 Lang::En,
                 strict
             ),
-            Diagnosis::Silent { worth_review: true }
-        );
+            Diagnosis::Silent {
+                worth_review: true,
+                ..
+            }
+        ));
     }
 
     #[test]

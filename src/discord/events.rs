@@ -1,22 +1,25 @@
-//! Gateway events: new messages (maybe answer), edits and deletions of questions (update or
-//! delete the answer), and clicks on the answer's buttons.
+//! Gateway events: new messages (maybe answer, or offer a near miss with a 💡), edits and
+//! deletions of questions (update or delete the answer), the asker's 💡 click, and clicks on
+//! the answer's buttons.
 
 use std::time::Instant;
 
 use poise::serenity_prelude as serenity;
 use serenity::{
     ComponentInteraction, Context as SerenityContext, CreateInteractionResponse,
-    CreateInteractionResponseMessage, FullEvent, Message, MessageId, MessageType,
+    CreateInteractionResponseMessage, FullEvent, Message, MessageId, MessageType, Reaction,
 };
 use tracing::{debug, info, warn};
 
-use super::answer::{self, Diagnosis, Thresholds};
+use super::answer::{self, Diagnosis, Said, Thresholds};
 use super::buttons::Action;
+use super::guilds::Effective;
+use super::maybe::{self, Offer};
 use super::policy::{MessageFacts, Route, Scope, Verdict};
 use super::rest;
 use super::tracker::{Settled, Tracked};
 use super::{BotError, Data};
-use crate::matcher::{Channel, Mode};
+use crate::matcher::{Match, Mode};
 use crate::reply::Lang;
 use crate::store::{self, Recorded, ReviewItem, ReviewKind, SentReply, Vote};
 
@@ -55,6 +58,7 @@ pub async fn handle(
         FullEvent::InteractionCreate {
             interaction: serenity::Interaction::Component(c),
         } => on_component(ctx, data, c).await,
+        FullEvent::ReactionAdd { add_reaction } => on_reaction(ctx, data, add_reaction).await,
         _ => {}
     }
     Ok(())
@@ -117,9 +121,12 @@ async fn on_message(ctx: &SerenityContext, data: &Data, msg: &Message) {
         auto: here.auto_threshold,
         lookup: data.settings.lookup_confidence,
     };
-    let said = match answer::diagnose(&matcher, &text, mode, Channel::Support, lang, thresholds) {
+    let said = match answer::diagnose(&matcher, &text, mode, here.channel(), lang, thresholds) {
         Diagnosis::Say(said) => said,
-        Diagnosis::Silent { worth_review } => {
+        Diagnosis::Silent {
+            worth_review,
+            maybe,
+        } => {
             debug!(
                 trigger = facts.id,
                 worth_review, "no confident answer; staying silent"
@@ -135,81 +142,189 @@ async fn on_message(ctx: &SerenityContext, data: &Data, msg: &Message) {
                     None,
                 );
             }
+            if let (Some(candidate), true) = (maybe, here.offers_maybe()) {
+                offer_maybe(ctx, data, msg, &facts, candidate, lang).await;
+            }
             return;
         }
     };
-    let scope = Scope {
-        id: facts.channel,
+    let trigger = Trigger {
+        target: msg.into(),
+        guild,
         thread: facts.thread_parent.is_some(),
+        mode,
+    };
+    deliver(ctx, data, trigger, said, &here).await;
+}
+
+/// Reacts 💡 on a near miss and remembers it for the asker's click (see [`maybe`]).
+async fn offer_maybe(
+    ctx: &SerenityContext,
+    data: &Data,
+    msg: &Message,
+    facts: &MessageFacts,
+    candidate: Match,
+    lang: Lang,
+) {
+    if let Err(e) = rest::react(&ctx.http, msg.channel_id, msg.id, maybe::EMOJI).await {
+        warn!(trigger = facts.id, "could not offer a 💡: {e}");
+        return;
+    }
+    debug!(trigger = facts.id, entry = %candidate.id, score = candidate.score, "offered a 💡");
+    data.offers.offer(
+        facts.id,
+        Offer {
+            guild: msg.guild_id.map(|g| g.get()),
+            channel: facts.channel,
+            thread_parent: facts.thread_parent,
+            author: facts.author,
+            candidate,
+            lang,
+            at: Instant::now(),
+        },
+    );
+}
+
+/// The asker took up a 💡 offer: the answer goes out like an auto answer (same cooldown,
+/// per-user limit, buttons, tracking and counting). Anyone else's 💡, the bot's own, a
+/// second click and a click on a message without an offer do nothing.
+async fn on_reaction(ctx: &SerenityContext, data: &Data, r: &Reaction) {
+    let serenity::ReactionType::Unicode(emoji) = &r.emoji else {
+        return;
+    };
+    if emoji != maybe::EMOJI {
+        return;
+    }
+    let Some(user) = r.user_id.map(|u| u.get()) else {
+        return;
+    };
+    if user == bot_id(ctx) || r.member.as_ref().is_some_and(|m| m.user.bot) {
+        return;
+    }
+    let Some(offer) = data.offers.take(r.message_id.get(), user, Instant::now()) else {
+        debug!(message = %r.message_id, user, "💡 without an offer for this user");
+        return;
+    };
+    // The settings may have changed since the offer: the channel removed, paused, 💡 off.
+    let here = data
+        .effective(offer.guild, offer.channel, offer.thread_parent)
+        .await;
+    if !here.offers_maybe() {
+        debug!(message = %r.message_id, "💡 taken up, but offers are off here now");
+        return;
+    }
+    let Some(said) = answer::for_match(data.matcher().knowledge(), &offer.candidate, offer.lang)
+    else {
+        debug!(entry = %offer.candidate.id, "💡 entry is gone after a reload");
+        return;
+    };
+    let trigger = Trigger {
+        target: rest::ReplyTarget {
+            channel: r.channel_id,
+            message: r.message_id,
+            guild: r.guild_id,
+            author: offer.author,
+        },
+        guild: offer.guild,
+        thread: offer.thread_parent.is_some(),
+        mode: Mode::Auto,
+    };
+    if !deliver(ctx, data, trigger, said, &here).await {
+        data.offers.restore(r.message_id.get(), offer);
+    }
+}
+
+/// The message a reply is for, and how it was answered.
+struct Trigger {
+    target: rest::ReplyTarget,
+    guild: Option<u64>,
+    thread: bool,
+    mode: Mode,
+}
+
+/// Sends `said` as the one reply to `trigger` under the reply policy (cooldown, once per
+/// thread, per-user limit), then tracks and counts it. False when it could not be sent.
+async fn deliver(
+    ctx: &SerenityContext,
+    data: &Data,
+    trigger: Trigger,
+    said: Said,
+    here: &Effective,
+) -> bool {
+    let Trigger {
+        target,
+        guild,
+        thread,
+        mode,
+    } = trigger;
+    let id = target.message.get();
+    let channel = target.channel.get();
+    let scope = Scope {
+        id: channel,
+        thread,
     };
     match data.policy.admit(
         scope,
         said.entry_id.as_deref(),
-        facts.author,
+        target.author,
         Instant::now(),
         here.cooldown,
     ) {
         Verdict::Reply => {}
         v @ (Verdict::Cooldown | Verdict::AnsweredInThread) => {
-            debug!(trigger = facts.id, entry = ?said.entry_id, verdict = ?v, "answered here recently");
+            debug!(trigger = id, entry = ?said.entry_id, verdict = ?v, "answered here recently");
             if let Some(emoji) = &data.settings.cooldown_reaction {
-                if let Err(e) = rest::react(&ctx.http, msg.channel_id, msg.id, emoji).await {
-                    warn!(trigger = facts.id, "could not react: {e}");
+                if let Err(e) = rest::react(&ctx.http, target.channel, target.message, emoji).await
+                {
+                    warn!(trigger = id, "could not react: {e}");
                 }
             }
-            return;
+            return true;
         }
         Verdict::UserLimited => {
-            debug!(
-                trigger = facts.id,
-                user = facts.author,
-                "per-user limit reached"
-            );
-            return;
+            debug!(trigger = id, user = target.author, "per-user limit reached");
+            return true;
         }
     }
-    data.tracker.sending(facts.id);
-    let reply = match rest::send_reply(ctx, msg, &said).await {
+    data.tracker.sending(id);
+    let reply = match rest::send_reply(ctx, target, &said).await {
         Ok(r) => r,
         Err(e) => {
-            data.tracker.abandon(facts.id);
+            data.tracker.abandon(id);
             if let Some(entry) = &said.entry_id {
                 data.policy.release(scope, entry);
             }
-            warn!(
-                trigger = facts.id,
-                channel = facts.channel,
-                "could not send the reply: {e}"
-            );
-            return;
+            warn!(trigger = id, channel, "could not send the reply: {e}");
+            return false;
         }
     };
-    info!(trigger = facts.id, reply = %reply.id, entry = ?said.entry_id, ?mode, "answered");
+    info!(trigger = id, reply = %reply.id, entry = ?said.entry_id, ?mode, "answered");
     if let Some(entry) = &said.entry_id {
-        record_reply(data, reply.id.get(), guild, facts.channel, entry);
+        record_reply(data, reply.id.get(), guild, channel, entry);
     }
     let tracked = Tracked {
         guild,
-        channel: facts.channel,
+        channel,
         reply_id: reply.id.get(),
-        author: facts.author,
+        author: target.author,
         entry_id: said.entry_id,
         mode,
         at: Instant::now(),
     };
-    match data.tracker.insert(facts.id, tracked.clone()) {
+    match data.tracker.insert(id, tracked.clone()) {
         Settled::Kept => {}
         Settled::Deleted => {
             info!(
-                trigger = facts.id,
+                trigger = id,
                 "question deleted while answering; deleting the reply"
             );
-            if let Err(e) = rest::delete(&ctx.http, msg.channel_id, reply.id).await {
+            if let Err(e) = rest::delete(&ctx.http, target.channel, reply.id).await {
                 warn!(reply = %reply.id, "could not delete the reply: {e}");
             }
         }
-        Settled::Edited(text) => apply_edit(ctx, data, msg.id, &text, tracked).await,
+        Settled::Edited(text) => apply_edit(ctx, data, target.message, &text, tracked).await,
     }
+    true
 }
 
 /// Notes a sent reply in the store, in the background: the reply is out already, and a
@@ -258,6 +373,8 @@ fn log_review(
 }
 
 async fn on_edit(ctx: &SerenityContext, data: &Data, id: MessageId, content: &str) {
+    // A 💡 was about the old text; the edited question is not re-offered.
+    data.offers.forget(id.get());
     if let Some(t) = data.tracker.edited(id.get(), content) {
         apply_edit(ctx, data, id, content, t).await;
     }
@@ -289,7 +406,7 @@ async fn apply_edit(ctx: &SerenityContext, data: &Data, id: MessageId, content: 
         &data.matcher(),
         &text,
         t.mode,
-        Channel::Support,
+        here.channel(),
         lang,
         thresholds,
     ) {
@@ -329,6 +446,7 @@ async fn apply_edit(ctx: &SerenityContext, data: &Data, id: MessageId, content: 
 }
 
 async fn on_delete(ctx: &SerenityContext, data: &Data, id: MessageId) {
+    data.offers.forget(id.get());
     data.tracker.reply_deleted(id.get());
     let Some(t) = data.tracker.trigger_deleted(id.get()) else {
         return;

@@ -9,6 +9,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use super::config::{Language, Settings};
+use crate::matcher::Channel;
 use crate::store::{Confidence, GuildSettings, Store};
 
 /// How long a server's settings are reused before the store is asked again. Changes made
@@ -25,8 +26,9 @@ const WARN_EVERY: Duration = Duration::from_secs(60);
 /// What applies to one message: the config file's defaults with the server's choices.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Effective {
-    /// The channel (or the thread's parent) is an auto-reply channel.
-    pub listed: bool,
+    /// The kind of auto-reply channel this is (or the thread's parent is): support or team
+    /// chat. None: not an auto-reply channel, the bot speaks only when asked.
+    pub kind: Option<Channel>,
     /// Auto-replies are paused in this server.
     pub paused: bool,
     /// Same entry, same channel: not again within this.
@@ -39,12 +41,27 @@ pub struct Effective {
     pub auto_threshold: f32,
     /// Unanswered questions and 👎 replies go to the review log.
     pub review_log: bool,
+    /// The server offers near misses with a 💡 (where [`Effective::offers_maybe`] allows).
+    pub maybe: bool,
 }
 
 impl Effective {
     /// Answer unprompted here.
     pub fn autoreply(&self) -> bool {
-        self.listed && !self.paused
+        self.kind.is_some() && !self.paused
+    }
+
+    /// How the matcher reads a message here in Auto mode: as the channel's kind (a channel
+    /// that is not an auto-reply one only gets Lookup, where the kind does not matter).
+    pub fn channel(&self) -> Channel {
+        self.kind.unwrap_or_default()
+    }
+
+    /// Whether a near miss gets a 💡 here: only in support channels (team chat is strict and
+    /// would find the reactions noisy), only while auto-replies run, and only when the
+    /// server has not turned it off.
+    pub fn offers_maybe(&self) -> bool {
+        self.autoreply() && self.kind == Some(Channel::Support) && self.maybe
     }
 }
 
@@ -56,22 +73,24 @@ pub fn effective(
     channel: u64,
     parent: Option<u64>,
 ) -> Effective {
-    let listed_by_server = server
+    let by_server = server
         .channels
         .get(&channel)
         .or_else(|| parent.and_then(|p| server.channels.get(&p)))
         .copied();
-    let listed_by_file = defaults.autoreply_channels.contains(&channel)
-        || parent.is_some_and(|p| defaults.autoreply_channels.contains(&p));
+    let by_file = defaults
+        .channel_kind(channel)
+        .or_else(|| parent.and_then(|p| defaults.channel_kind(p)));
     let confidence = server.confidence.unwrap_or(Confidence::Normal);
     Effective {
-        listed: listed_by_server.unwrap_or(listed_by_file),
+        kind: by_server.map_or(by_file, |s| s.kind()),
         paused: server.paused,
         cooldown: server.cooldown.unwrap_or(defaults.cooldown),
         language: defaults.language.or_server(server.language),
         confidence,
         auto_threshold: confidence.threshold(defaults.auto_confidence),
         review_log: server.review_log && defaults.review_log,
+        maybe: server.maybe,
     }
 }
 
@@ -167,11 +186,12 @@ impl GuildCache {
 mod tests {
     use super::*;
     use crate::reply::Lang;
-    use crate::store::ReplyLanguage;
+    use crate::store::{ChannelSetting, ReplyLanguage};
 
     fn defaults() -> Settings {
         Settings {
             autoreply_channels: [10, 11].into(),
+            team_channels: [20].into(),
             ..Settings::default()
         }
     }
@@ -188,8 +208,8 @@ mod tests {
         assert!(!effective(&d, &none, 12, None).autoreply());
 
         let mut s = GuildSettings::default();
-        s.channels.insert(10, false);
-        s.channels.insert(12, true);
+        s.channels.insert(10, ChannelSetting::Off);
+        s.channels.insert(12, ChannelSetting::On(Channel::Support));
         assert!(
             !effective(&d, &s, 10, None).autoreply(),
             "removed by the server"
@@ -205,7 +225,36 @@ mod tests {
         );
         s.paused = true;
         let e = effective(&d, &s, 12, None);
-        assert!(e.listed && !e.autoreply());
+        assert!(e.kind.is_some() && !e.autoreply());
+    }
+
+    #[test]
+    fn kinds_come_from_the_lists_and_the_server_and_threads_inherit_them() {
+        let d = defaults();
+        let none = GuildSettings::default();
+        let support = effective(&d, &none, 10, None);
+        assert_eq!(support.kind, Some(Channel::Support));
+        assert!(support.offers_maybe());
+        let team = effective(&d, &none, 20, None);
+        assert_eq!(team.kind, Some(Channel::Team));
+        assert!(
+            team.autoreply() && !team.offers_maybe(),
+            "no 💡 in team chat"
+        );
+        assert_eq!(effective(&d, &none, 99, Some(20)).kind, Some(Channel::Team));
+        assert_eq!(effective(&d, &none, 12, None).channel(), Channel::Support);
+
+        let mut s = GuildSettings::default();
+        s.channels.insert(10, ChannelSetting::On(Channel::Team));
+        s.channels.insert(20, ChannelSetting::On(Channel::Support));
+        assert_eq!(effective(&d, &s, 10, None).kind, Some(Channel::Team));
+        assert_eq!(effective(&d, &s, 99, Some(10)).kind, Some(Channel::Team));
+        assert_eq!(effective(&d, &s, 20, None).kind, Some(Channel::Support));
+        s.maybe = false;
+        assert!(!effective(&d, &s, 20, None).offers_maybe(), "turned off");
+        s.maybe = true;
+        s.paused = true;
+        assert!(!effective(&d, &s, 20, None).offers_maybe(), "paused");
     }
 
     #[test]

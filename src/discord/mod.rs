@@ -3,7 +3,7 @@
 //! serenity 0.12 drives the gateway and REST, poise 0.7 the commands. Modules have one job
 //! each: [`config`] (settings and token), [`guilds`] (each server's settings over the
 //! defaults), [`policy`] (when to speak), [`answer`] (what to say), [`embed`] (how it looks),
-//! [`buttons`], [`tracker`] (reply ↔ question), [`channels`] (thread parents), [`rest`]
+//! [`buttons`], [`tracker`] (reply ↔ question), [`maybe`] (💡 offers of near misses), [`channels`] (thread parents), [`rest`]
 //! (retried REST calls), [`reload`] (knowledge hot reload), [`events`], [`commands`] and
 //! [`settings`] (`/reqdoctor`). What the bot learns goes to the [`crate::store`].
 
@@ -15,6 +15,7 @@ pub mod config;
 pub mod embed;
 pub mod events;
 pub mod guilds;
+pub mod maybe;
 pub mod policy;
 pub mod reload;
 pub mod rest;
@@ -110,6 +111,8 @@ pub struct Shared {
     pub policy: ReplyPolicy,
     /// Replies by question.
     pub tracker: ReplyTracker,
+    /// Near misses offered with a 💡, waiting for their asker's click.
+    pub offers: maybe::Offers,
     /// Server settings, votes, replies and the review log.
     pub store: Store,
     /// Server settings, cached.
@@ -191,6 +194,7 @@ impl Data {
             settings,
             policy,
             tracker: ReplyTracker::default(),
+            offers: maybe::Offers::default(),
             store,
             guilds: GuildCache::default(),
             channels: channels::ChannelKinds::default(),
@@ -200,10 +204,13 @@ impl Data {
     }
 }
 
-/// The intents the bot asks for. Message Content is privileged.
+/// The intents the bot asks for. Message Content is privileged. Guild Message Reactions
+/// (not privileged) brings the asker's 💡 click; reactions in DMs are not needed, because
+/// the bot only offers a 💡 in support channels.
 pub fn intents() -> GatewayIntents {
     GatewayIntents::GUILDS
         | GatewayIntents::GUILD_MESSAGES
+        | GatewayIntents::GUILD_MESSAGE_REACTIONS
         | GatewayIntents::DIRECT_MESSAGES
         | GatewayIntents::MESSAGE_CONTENT
 }

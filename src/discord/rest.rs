@@ -85,26 +85,54 @@ where
     }
 }
 
+/// The message a reply answers: enough to reply to it without the message itself (a 💡
+/// click brings only ids).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReplyTarget {
+    /// Where the message is (channel or thread).
+    pub channel: ChannelId,
+    /// The message.
+    pub message: MessageId,
+    /// Its server (None in direct messages).
+    pub guild: Option<serenity::GuildId>,
+    /// Who wrote it (the only one the Delete button obeys besides moderators).
+    pub author: u64,
+}
+
+impl From<&serenity::Message> for ReplyTarget {
+    fn from(m: &serenity::Message) -> Self {
+        ReplyTarget {
+            channel: m.channel_id,
+            message: m.id,
+            guild: m.guild_id,
+            author: m.author.id.get(),
+        }
+    }
+}
+
 /// Replies to `trigger` with one embed and the buttons. The trigger's id is the nonce, with
 /// `enforce_nonce`, so a retry after a lost response cannot post the reply twice.
 pub async fn send_reply(
     cache_http: impl CacheHttp + Copy,
-    trigger: &serenity::Message,
+    trigger: impl Into<ReplyTarget>,
     said: &Said,
 ) -> Result<serenity::Message, serenity::Error> {
+    let trigger: ReplyTarget = trigger.into();
+    let mut reference = serenity::MessageReference::from((trigger.channel, trigger.message));
+    reference.guild_id = trigger.guild;
     let builder = CreateMessage::new()
         .embed(said.embed.to_builder())
         .components(buttons::row(
             said.entry_id.as_deref(),
-            Some(trigger.author.id.get()),
+            Some(trigger.author),
             said.lang,
         ))
-        .reference_message(trigger)
+        .reference_message(reference)
         .allowed_mentions(no_mentions())
-        .nonce(serenity::Nonce::String(trigger.id.to_string()))
+        .nonce(serenity::Nonce::String(trigger.message.to_string()))
         .enforce_nonce(true);
     retry("send reply", || {
-        trigger.channel_id.send_message(cache_http, builder.clone())
+        trigger.channel.send_message(cache_http, builder.clone())
     })
     .await
 }

@@ -11,7 +11,8 @@ use poise::CreateReply;
 use super::guilds::{self, Effective};
 use super::reload::{self, Reloaded};
 use super::{rest, BotError, Context};
-use crate::store::{self, Confidence, GuildSettings, ReplyLanguage, SettingChange};
+use crate::matcher::Channel;
+use crate::store::{self, ChannelSetting, Confidence, GuildSettings, ReplyLanguage, SettingChange};
 
 /// Longest cooldown an admin can set, in minutes (one week).
 pub const MAX_COOLDOWN_MINUTES: u64 = 7 * 24 * 60;
@@ -108,22 +109,30 @@ fn describe(out: &mut String, ctx: Context<'_>, server: &GuildSettings) {
     let mut channels: Vec<String> = server
         .channels
         .iter()
-        .filter(|(_, on)| **on)
-        .map(|(c, _)| format!("<#{c}>"))
+        .filter_map(|(c, setting)| setting.kind().map(|kind| format!("<#{c}> ({kind})")))
         .collect();
     let in_this_server = ctx
         .guild()
         .map(|g| g.channels.keys().map(|c| c.get()).collect::<Vec<_>>())
         .unwrap_or_default();
-    for c in &data.settings.autoreply_channels {
-        if !server.channels.contains_key(c) && in_this_server.contains(c) {
-            channels.push(format!("<#{c}> (config file)"));
+    let from_file = data
+        .settings
+        .autoreply_channels
+        .iter()
+        .chain(&data.settings.team_channels);
+    for c in from_file {
+        if let (false, true, Some(kind)) = (
+            server.channels.contains_key(c),
+            in_this_server.contains(c),
+            data.settings.channel_kind(*c),
+        ) {
+            channels.push(format!("<#{c}> ({kind}, config file)"));
         }
     }
     let removed: Vec<String> = server
         .channels
         .iter()
-        .filter(|(_, on)| !**on)
+        .filter(|(_, setting)| **setting == ChannelSetting::Off)
         .map(|(c, _)| format!("<#{c}>"))
         .collect();
     let _ = writeln!(
@@ -161,6 +170,15 @@ fn describe(out: &mut String, ctx: Context<'_>, server: &GuildSettings) {
         here.confidence.as_str(),
         here.auto_threshold,
         default_mark(server.confidence.is_none())
+    );
+    let _ = writeln!(
+        out,
+        "**💡 for near misses:** {}",
+        if server.maybe {
+            "on (support channels: a question the bot is nearly sure about gets a 💡, and the asker's 💡 brings the answer)"
+        } else {
+            "off"
+        }
     );
     let _ = writeln!(
         out,
@@ -210,7 +228,8 @@ pub async fn reqdoctor(_ctx: Context<'_>) -> Result<(), BotError> {
         "confidence",
         "pause",
         "resume",
-        "review_log"
+        "review_log",
+        "maybe"
     ),
     subcommand_required
 )]
@@ -248,6 +267,26 @@ async fn show_page(ctx: Context<'_>) -> Result<(), BotError> {
     say(ctx, text).await
 }
 
+/// What kind of channel an auto-reply channel is.
+#[derive(Debug, Clone, Copy, poise::ChoiceParameter)]
+pub enum KindChoice {
+    /// Everything asked there is about mini-program requests (the default).
+    #[name = "support (every question there is about mini-program requests)"]
+    Support,
+    /// Team chat: only what is plainly about mini-program requests.
+    #[name = "team (team chat: only plain mini-program request errors)"]
+    Team,
+}
+
+impl From<KindChoice> for Channel {
+    fn from(k: KindChoice) -> Channel {
+        match k {
+            KindChoice::Support => Channel::Support,
+            KindChoice::Team => Channel::Team,
+        }
+    }
+}
+
 /// Answer unprompted in a channel (and the threads under it).
 #[poise::command(slash_command, guild_only, rename = "channel-add")]
 pub async fn channel_add(
@@ -255,11 +294,18 @@ pub async fn channel_add(
     #[description = "The channel"]
     #[channel_types("Text", "News", "Forum", "PublicThread", "PrivateThread", "NewsThread")]
     channel: serenity::PartialChannel,
+    #[description = "support (default): a help channel; team: team chat, stricter"] kind: Option<
+        KindChoice,
+    >,
 ) -> Result<(), BotError> {
+    let kind = kind.map_or(Channel::Support, Channel::from);
     change(
         ctx,
-        &[SettingChange::AddChannel(channel.id.get())],
-        &format!("✅ reqdoctor now answers unprompted in <#{}>.", channel.id),
+        &[SettingChange::AddChannelAs(channel.id.get(), kind)],
+        &format!(
+            "✅ reqdoctor now answers unprompted in <#{}> ({kind} channel).",
+            channel.id
+        ),
     )
     .await
 }
@@ -417,6 +463,32 @@ pub async fn review_log(
         }
     }
     Ok(())
+}
+
+/// On or off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, poise::ChoiceParameter)]
+pub enum OnOff {
+    /// On.
+    #[name = "on"]
+    On,
+    /// Off.
+    #[name = "off"]
+    Off,
+}
+
+/// Offer near misses in support channels with a 💡 the asker can click for the answer.
+#[poise::command(slash_command, guild_only)]
+pub async fn maybe(
+    ctx: Context<'_>,
+    #[description = "on (default): near misses get a 💡; off: they get nothing"] state: OnOff,
+) -> Result<(), BotError> {
+    let on = state == OnOff::On;
+    let done = if on {
+        "✅ 💡 on: in support channels a question the bot is nearly sure about gets a 💡; the asker's own 💡 brings the answer."
+    } else {
+        "✅ 💡 off: near misses get no reaction."
+    };
+    change(ctx, &[SettingChange::Maybe(on)], done).await
 }
 
 /// Reload the knowledge files now (Manage Server or a bot owner).

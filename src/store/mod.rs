@@ -318,7 +318,7 @@ impl Store {
                         .bind(id(guild))
                         .fetch_optional(&mut *conn)
                         .await?;
-                    let channels = sqlx::query_as::<_, (i64, i64)>(SELECT_CHANNELS)
+                    let channels = sqlx::query_as::<_, ChannelRow>(SELECT_CHANNELS)
                         .bind(id(guild))
                         .fetch_all(&mut *conn)
                         .await?;
@@ -331,10 +331,10 @@ impl Store {
 
     fn settings_from(
         &self,
-        (row, channels): (Option<SettingsRow>, Vec<(i64, i64)>),
+        (row, channels): (Option<SettingsRow>, Vec<ChannelRow>),
     ) -> Result<GuildSettings, StoreError> {
         let mut s = GuildSettings::default();
-        if let Some((cooldown, language, confidence, paused, review_log)) = row {
+        if let Some((cooldown, language, confidence, paused, review_log, maybe)) = row {
             s.cooldown = cooldown.map(|v| Duration::from_secs(v.max(0) as u64));
             s.language = language
                 .map(|l| {
@@ -350,11 +350,22 @@ impl Store {
                 .transpose()?;
             s.paused = paused != 0;
             s.review_log = review_log != 0;
+            s.maybe = maybe != 0;
         }
         s.channels = channels
             .into_iter()
-            .map(|(c, enabled)| (unid(c), enabled != 0))
-            .collect();
+            .map(|(c, enabled, kind)| {
+                let setting = if enabled != 0 {
+                    ChannelSetting::On(
+                        kind.parse()
+                            .map_err(|m| self.corrupt("guild_channels.kind", m))?,
+                    )
+                } else {
+                    ChannelSetting::Off
+                };
+                Ok((unid(c), setting))
+            })
+            .collect::<Result<_, StoreError>>()?;
         Ok(s)
     }
 
@@ -380,16 +391,32 @@ impl Store {
                     .await?;
                     for change in changes {
                         let (sql, value): (&str, Option<Value>) = match change {
-                            SettingChange::AddChannel(c) | SettingChange::RemoveChannel(c) => {
-                                let enabled = matches!(change, SettingChange::AddChannel(_));
+                            SettingChange::AddChannel(c) | SettingChange::AddChannelAs(c, _) => {
+                                let kind = match change {
+                                    SettingChange::AddChannelAs(_, kind) => *kind,
+                                    _ => Channel::Support,
+                                };
+                                sqlx::query(
+                                    "INSERT INTO guild_channels (guild_id, channel_id, enabled, kind) \
+                                     VALUES ($1, $2, 1, $3) ON CONFLICT (guild_id, channel_id) \
+                                     DO UPDATE SET enabled = excluded.enabled, kind = excluded.kind",
+                                )
+                                .bind(id(guild))
+                                .bind(id(*c))
+                                .bind(kind.as_str())
+                                .execute(&mut *tx)
+                                .await?;
+                                continue;
+                            }
+                            SettingChange::RemoveChannel(c) => {
+                                // The kind stays as it was: only `enabled` says "off".
                                 sqlx::query(
                                     "INSERT INTO guild_channels (guild_id, channel_id, enabled) \
-                                     VALUES ($1, $2, $3) ON CONFLICT (guild_id, channel_id) \
+                                     VALUES ($1, $2, 0) ON CONFLICT (guild_id, channel_id) \
                                      DO UPDATE SET enabled = excluded.enabled",
                                 )
                                 .bind(id(guild))
                                 .bind(id(*c))
-                                .bind(i64::from(enabled))
                                 .execute(&mut *tx)
                                 .await?;
                                 continue;
@@ -414,6 +441,10 @@ impl Store {
                                 "UPDATE guild_settings SET review_log = $1 WHERE guild_id = $2",
                                 Some(Value::Int(i64::from(*on))),
                             ),
+                            SettingChange::Maybe(on) => (
+                                "UPDATE guild_settings SET maybe = $1 WHERE guild_id = $2",
+                                Some(Value::Int(i64::from(*on))),
+                            ),
                         };
                         let q = sqlx::query(sql);
                         let q = match value {
@@ -427,7 +458,7 @@ impl Store {
                         .bind(id(guild))
                         .fetch_optional(&mut *tx)
                         .await?;
-                    let channels = sqlx::query_as::<_, (i64, i64)>(SELECT_CHANNELS)
+                    let channels = sqlx::query_as::<_, ChannelRow>(SELECT_CHANNELS)
                         .bind(id(guild))
                         .fetch_all(&mut *tx)
                         .await?;
@@ -663,15 +694,18 @@ impl Store {
     }
 }
 
-/// `(cooldown_secs, language, confidence, paused, review_log)`.
-type SettingsRow = (Option<i64>, Option<String>, Option<String>, i64, i64);
+/// `(cooldown_secs, language, confidence, paused, review_log, maybe)`.
+type SettingsRow = (Option<i64>, Option<String>, Option<String>, i64, i64, i64);
+/// `(channel_id, enabled, kind)`.
+type ChannelRow = (i64, i64, String);
 /// `(guild_id, channel_id, kind, entry_id, text, created_at)`.
 type ReviewRow = (i64, i64, String, Option<String>, String, i64);
 
-const SELECT_SETTINGS: &str = "SELECT cooldown_secs, language, confidence, paused, review_log \
-                               FROM guild_settings WHERE guild_id = $1";
-const SELECT_CHANNELS: &str =
-    "SELECT channel_id, enabled FROM guild_channels WHERE guild_id = $1 ORDER BY channel_id";
+const SELECT_SETTINGS: &str =
+    "SELECT cooldown_secs, language, confidence, paused, review_log, maybe \
+     FROM guild_settings WHERE guild_id = $1";
+const SELECT_CHANNELS: &str = "SELECT channel_id, enabled, kind FROM guild_channels \
+                               WHERE guild_id = $1 ORDER BY channel_id";
 const TALLY: &str = "SELECT CAST(COALESCE(SUM(helpful), 0) AS BIGINT), COUNT(*) FROM votes \
                      WHERE entry_id = $1";
 

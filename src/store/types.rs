@@ -6,6 +6,8 @@ use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
 
+pub use crate::matcher::Channel;
+
 /// Seconds since the Unix epoch, the store's only notion of time (portable across SQLite and
 /// PostgreSQL, and easy to fake in tests).
 pub type UnixTime = i64;
@@ -236,13 +238,32 @@ impl fmt::Display for ReplyLanguage {
     }
 }
 
+/// What a server's admins chose for one channel with `channel-add` / `channel-remove`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ChannelSetting {
+    /// Answer unprompted here, as this kind of channel (support is looser, team chat strict).
+    On(Channel),
+    /// Never answer unprompted here, even if the config file lists the channel.
+    Off,
+}
+
+impl ChannelSetting {
+    /// The kind of auto-reply channel this is (None: switched off).
+    pub fn kind(self) -> Option<Channel> {
+        match self {
+            ChannelSetting::On(kind) => Some(kind),
+            ChannelSetting::Off => None,
+        }
+    }
+}
+
 /// What a server's admins set with `/reqdoctor settings`. `None` means "the config file's
 /// default".
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GuildSettings {
-    /// Channels switched on (true) or off (false) here; a channel not listed follows the
+    /// Channels switched on (with their kind) or off here; a channel not listed follows the
     /// config file.
-    pub channels: BTreeMap<u64, bool>,
+    pub channels: BTreeMap<u64, ChannelSetting>,
     /// Same entry, same channel: not again within this.
     pub cooldown: Option<Duration>,
     /// Reply language.
@@ -253,6 +274,9 @@ pub struct GuildSettings {
     pub paused: bool,
     /// Unanswered questions and 👎 replies go to the review log.
     pub review_log: bool,
+    /// Near misses in support channels get a 💡 reaction the asker can click for the answer
+    /// (on unless the server's admins turn it off).
+    pub maybe: bool,
 }
 
 impl Default for GuildSettings {
@@ -264,6 +288,7 @@ impl Default for GuildSettings {
             confidence: None,
             paused: false,
             review_log: true,
+            maybe: true,
         }
     }
 }
@@ -271,8 +296,11 @@ impl Default for GuildSettings {
 /// One change made with `/reqdoctor settings`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SettingChange {
-    /// Answer unprompted in this channel (and its threads).
+    /// Answer unprompted in this channel (and its threads) as a support channel: the same
+    /// as `AddChannelAs(channel, Channel::Support)`, kept because it is what most servers want.
     AddChannel(u64),
+    /// Answer unprompted in this channel (and its threads) as this kind of channel.
+    AddChannelAs(u64, Channel),
     /// Stop answering unprompted in this channel, even if the config file lists it.
     RemoveChannel(u64),
     /// Cooldown per entry and channel.
@@ -285,6 +313,8 @@ pub enum SettingChange {
     Paused(bool),
     /// Keep (true) or stop keeping (false) the review log.
     ReviewLog(bool),
+    /// Offer near misses with a 💡 reaction (true) or not (false).
+    Maybe(bool),
 }
 
 /// Clips `text` to [`REVIEW_TEXT_MAX_CHARS`] characters.

@@ -62,6 +62,32 @@ pub async fn start_full(
     knowledge: Option<std::path::PathBuf>,
     adjust: impl FnOnce(&mut Settings),
 ) -> Running {
+    let dir = knowledge.clone().unwrap_or_else(knowledge_dir);
+    let knowledge_set = Knowledge::from_dir(&dir).expect("fixture knowledge");
+    start_knowledge(store, knowledge_set, knowledge, adjust).await
+}
+
+/// A bot answering from the knowledge built into the binary (not watched), on a fresh
+/// SQLite store. For behaviour that needs the real entries, such as channel kinds and 💡
+/// offers; such tests check the matcher's verdict on their messages first, so a knowledge
+/// change shows up as a clear fixture failure rather than a puzzling silence.
+pub async fn start_bundled(adjust: impl FnOnce(&mut Settings)) -> Running {
+    let db = TestDb::sqlite();
+    let knowledge = Knowledge::bundled().expect("bundled knowledge");
+    let mut running = start_knowledge(db.store().await, knowledge, None, adjust).await;
+    running._db = Some(db);
+    running
+}
+
+/// A bot on `store` answering from `knowledge_set`; `watch` is the directory to reload
+/// from, if any.
+pub async fn start_knowledge(
+    store: Store,
+    knowledge_set: Knowledge,
+    watch: Option<std::path::PathBuf>,
+    adjust: impl FnOnce(&mut Settings),
+) -> Running {
+    let knowledge = watch;
     let fake = FakeDiscord::start().await;
     let mut settings = Settings {
         discord_api: Some(fake.url()),
@@ -69,8 +95,6 @@ pub async fn start_full(
         ..Settings::default()
     };
     adjust(&mut settings);
-    let dir = knowledge.clone().unwrap_or_else(knowledge_dir);
-    let knowledge_set = Knowledge::from_dir(&dir).expect("fixture knowledge");
     let matcher = Matcher::new(Arc::new(knowledge_set))
         .unwrap()
         .with_auto_threshold(settings.auto_confidence);

@@ -217,6 +217,58 @@ pub fn dm(id: u64, content: &str) -> Value {
     )
 }
 
+/// A MESSAGE_REACTION_ADD `d`: `user` added `emoji` to `message` (written by alice) in
+/// `channel`, with the member object Discord sends in a server.
+pub fn reaction_add(message: u64, channel: u64, user: u64, emoji: &str) -> Value {
+    let m = fixture(
+        "message_create.json",
+        &[("ID", sf(message)), ("CONTENT", json!(""))],
+    );
+    let mut member = m["member"].clone();
+    let mut who = if user == ids::BOT {
+        fixture("user_me.json", &[])
+    } else {
+        m["author"].clone()
+    };
+    who["id"] = sf(user);
+    if user != ids::BOT {
+        who["username"] = json!(format!("user{user}"));
+    }
+    member["user"] = who;
+    json!({
+        "user_id": sf(user),
+        "channel_id": sf(channel),
+        "message_id": sf(message),
+        "guild_id": sf(ids::GUILD),
+        "member": member,
+        "emoji": {"id": null, "name": emoji},
+        "message_author_id": sf(ids::ALICE),
+        "burst": false,
+        "burst_colors": [],
+        "type": 0
+    })
+}
+
+/// Decodes the `%XX` escapes of a URL path segment (an emoji in a reaction path).
+pub fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok();
+            if let Some(b) = hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 /// `v` with top-level fields replaced.
 pub fn with(mut v: Value, fields: &[(&str, Value)]) -> Value {
     for (k, x) in fields {
@@ -455,6 +507,28 @@ impl FakeDiscord {
         self.dispatch("MESSAGE_CREATE", d)
     }
 
+    /// Sends MESSAGE_REACTION_ADD: `user` reacted `emoji` on `message` in `channel`.
+    pub fn add_reaction(&self, message: u64, channel: u64, user: u64, emoji: &str) -> u64 {
+        self.dispatch(
+            "MESSAGE_REACTION_ADD",
+            reaction_add(message, channel, user, emoji),
+        )
+    }
+
+    /// The bot's accepted reactions so far, as (message id, emoji).
+    pub fn bot_reactions(&self) -> Vec<(u64, String)> {
+        self.requests()
+            .into_iter()
+            .filter(|r| r.method == "PUT" && r.path.contains("/reactions/") && r.status == 204)
+            .filter_map(|r| {
+                let seg: Vec<&str> = r.path.split('/').collect();
+                // /api/v10/channels/{c}/messages/{m}/reactions/{emoji}/@me
+                let m = seg.get(6)?.parse().ok()?;
+                Some((m, percent_decode(seg.get(8)?)))
+            })
+            .collect()
+    }
+
     /// Closes the gateway connection with `code` (the bot reconnects and resumes for 4000).
     pub fn close_gateway(&self, code: u16) {
         let mut gw = self.inner.gateway.lock().unwrap();
@@ -648,7 +722,13 @@ fn route(
             ok(m)
         }
         ("DELETE", ["channels", _, "messages", _]) => no_content(),
-        ("PUT", ["channels", _, "messages", _, "reactions", _, "@me"]) => no_content(),
+        ("PUT", ["channels", channel, "messages", message, "reactions", emoji, "@me"]) => {
+            // Discord tells every client about the bot's own reaction too.
+            if let (Ok(c), Ok(m)) = (channel.parse::<u64>(), message.parse::<u64>()) {
+                fake.add_reaction(m, c, ids::BOT, &percent_decode(emoji));
+            }
+            no_content()
+        }
         ("POST", ["interactions", _, _, "callback"]) => no_content(),
         ("PATCH", ["webhooks", _, _, "messages", "@original"]) | ("POST", ["webhooks", _, _]) => {
             ok(fake.created_message(&ids::AUTO.to_string(), body))

@@ -552,6 +552,12 @@ fn run_eval(matcher: &Matcher, corpus: &Path, o: EvalOptions) -> Result<ExitCode
         )
         .map_err(io("stdout"))?;
     } else {
+        writeln!(
+            out,
+            "maybe (support, 💡 instead of silence): {} misses reached with the right entry, {} with a wrong one; {} must-stay-silent lines get a reaction (never a reply)",
+            report.maybe_right, report.maybe_wrong, report.maybe_on_negatives
+        )
+        .map_err(io("stdout"))?;
         for kind in [Channel::Support, Channel::Team] {
             let c = &report.by_channel[kind as usize];
             if c.positives + c.negatives > 0 {

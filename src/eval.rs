@@ -123,6 +123,13 @@ pub struct Report {
     pub ranked_first: usize,
     /// Per channel kind (Auto mode): support, then team.
     pub by_channel: [Tally; 2],
+    /// Auto mode, support channels: unanswered lines whose 💡 "maybe" names an acceptable
+    /// entry (the asker gets the right answer by reacting).
+    pub maybe_right: usize,
+    /// ...unanswered lines that get a 💡 naming a wrong entry.
+    pub maybe_wrong: usize,
+    /// ...must-stay-silent lines that get a 💡 (a reaction, never a reply).
+    pub maybe_on_negatives: usize,
     /// Every wrong line.
     pub misses: Vec<Miss>,
 }
@@ -152,9 +159,18 @@ pub fn evaluate(
         let channel = l.channel.unwrap_or(channel);
         let (got, answer) = match mode {
             Mode::Auto => {
-                let got = matcher.find_in(&l.text, mode, channel);
-                let first = got.first().map(|m| m.id.clone());
-                (got, first)
+                let a = matcher.assess(&l.text, matcher.auto_threshold(), channel);
+                let first = a.answers.first().map(|m| m.id.clone());
+                if let (None, Some(maybe), Channel::Support) = (&first, &a.maybe, channel) {
+                    if l.expect.is_empty() {
+                        report.maybe_on_negatives += 1;
+                    } else if accepts(&l.expect, &maybe.id) {
+                        report.maybe_right += 1;
+                    } else {
+                        report.maybe_wrong += 1;
+                    }
+                }
+                (a.answers, first)
             }
             Mode::Lookup => {
                 let lookup = matcher.lookup(&l.text, DEFAULT_LOOKUP_CONFIDENCE);

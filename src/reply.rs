@@ -351,6 +351,7 @@ pub fn uncovered_platform(p: Platform, lang: Lang) -> String {
         Platform::Dingtalk => ("钉钉", "DingTalk"),
         Platform::Alipay => ("支付宝 my.request", "Alipay my.request"),
         Platform::Wechat => ("微信 wx.request", "WeChat wx.request"),
+        Platform::Other => ("这个平台", "this platform"),
         Platform::Http | Platform::General => ("", ""),
     };
     match lang {

@@ -145,6 +145,7 @@ pub fn colour(p: Platform) -> u32 {
         Platform::Baidu => 0x2932E1,
         Platform::Qq => 0x12B7F5,
         Platform::Kuaishou => 0xFF4906,
+        Platform::Other => 0x99AAB5,
         Platform::Http => 0xE67E22,
         Platform::General => 0x5865F2,
     }
@@ -413,6 +414,8 @@ pub fn faq(knowledge: &Knowledge, platform: Platform, lang: Lang) -> EmbedModel 
         (Platform::Qq, true) => "QQ qq.request",
         (Platform::Kuaishou, false) => "Kuaishou ks.request",
         (Platform::Kuaishou, true) => "快手 ks.request",
+        (Platform::Other, false) => "Other platforms",
+        (Platform::Other, true) => "其他平台",
         (Platform::Http, false) => "HTTP status codes",
         (Platform::Http, true) => "HTTP 状态码",
         (Platform::General, false) => "General",

@@ -21,6 +21,9 @@ pub enum Platform {
     Qq,
     /// Kuaishou mini programs (`ks.request`).
     Kuaishou,
+    /// Any other mini-program platform (Xiaohongshu `xhs.request`, Feishu, quick apps): named
+    /// only so that no covered platform's table is passed off as its answer.
+    Other,
     /// HTTP statuses returned by the developer's own backend.
     Http,
     /// Not tied to one platform.
@@ -38,13 +41,14 @@ impl Platform {
             Platform::Baidu => "baidu",
             Platform::Qq => "qq",
             Platform::Kuaishou => "kuaishou",
+            Platform::Other => "other",
             Platform::Http => "http",
             Platform::General => "general",
         }
     }
 
     /// Every platform, for listings and vocabulary checks.
-    pub const ALL: [Platform; 9] = [
+    pub const ALL: [Platform; 10] = [
         Platform::Alipay,
         Platform::Wechat,
         Platform::Dingtalk,
@@ -52,13 +56,14 @@ impl Platform {
         Platform::Baidu,
         Platform::Qq,
         Platform::Kuaishou,
+        Platform::Other,
         Platform::Http,
         Platform::General,
     ];
 
     /// The names accepted in knowledge files, for error messages.
     pub const NAMES: &'static str =
-        "alipay, wechat, dingtalk, douyin, baidu, qq, kuaishou, http, general";
+        "alipay, wechat, dingtalk, douyin, baidu, qq, kuaishou, other, http, general";
 
     /// Whether the entry speaks for every platform (an HTTP status of the developer's own
     /// backend, a general fact) rather than for one platform's request API.

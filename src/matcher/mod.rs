@@ -349,13 +349,14 @@ impl Signals {
     }
 
     /// Whether wording alone may answer: the message asks or reports something (a keyword
-    /// group of the entry agreeing counts in a support channel), and in team chat it also
-    /// names mini-program requests. "我们小程序有 500 个用户了" is news, not a question.
+    /// group of the entry agreeing counts in a support channel); in team chat it must also
+    /// name mini-program requests and share a keyword group with the entry.
+    /// "我们小程序有 500 个用户了" is news, not a question.
     fn may_answer_by_wording(&self, keyword_agrees: bool) -> bool {
         let asks = self.question || self.error_word;
         match self.channel {
             Channel::Support => asks || keyword_agrees,
-            Channel::Team => self.context_strong && asks,
+            Channel::Team => self.context_strong && asks && keyword_agrees,
         }
     }
 
@@ -692,7 +693,14 @@ impl Matcher {
         for o in &objects {
             object_codes(o, &mut found);
         }
-        signals.platforms = platform::of_message(signals.named, found.iter().map(|f| f.code));
+        // `errMsg` is the WeChat-style field (uni-app and Taro copy it); Alipay's fail object
+        // carries `errorMessage`.
+        let mut family = Platforms::default();
+        if objects.iter().any(|o| o.get(FieldKey::ErrMsg).is_some()) {
+            family.insert(Platform::Wechat);
+        }
+        signals.platforms =
+            platform::of_message(signals.named, family, found.iter().map(|f| f.code));
 
         // Keyword evidence for the entries that can use it: every entry in Lookup mode; in
         // Auto mode those whose groups all matched, or that a code or phrase points at.
@@ -968,7 +976,16 @@ impl Matcher {
         } = pass;
         let e = &self.knowledge.entries()[entry as usize];
         let groups = usize::from(self.groups[entry as usize]);
-        let hit = c.keyword_groups.count_ones() as usize;
+        let mut hit = c.keyword_groups.count_ones() as usize;
+        // A question's words stand together; in a long post, groups met paragraphs apart
+        // ("支付宝" in the title, "timeout" in the code) are a coincidence, not a question.
+        if mode == Mode::Auto
+            && groups > 1
+            && hit == groups
+            && self.keyword_window(entry, &c) > MAX_KEYWORD_WINDOW
+        {
+            hit -= 1;
+        }
         if self.signal_set == SignalSet::Similarity {
             c.strong = 0.0;
             c.evidence.clear();
@@ -1160,6 +1177,38 @@ impl Matcher {
         ))
     }
 
+    /// The shortest stretch of the message (bytes) that holds a hit of every keyword group
+    /// of `entry`, from the first occurrences recorded; `usize::MAX` when none does.
+    fn keyword_window(&self, entry: u32, c: &Candidate) -> usize {
+        let groups = self.groups[entry as usize];
+        let all: u64 = (1u64 << groups) - 1;
+        let hits: Vec<(Range<usize>, u64)> = c
+            .keyword_terms
+            .iter()
+            .map(|(r, id)| {
+                let mask = self.roles[id as usize]
+                    .iter()
+                    .fold(0u64, |m, role| match *role {
+                        Role::Keyword { entry: e, group } if e == entry => m | 1 << group,
+                        _ => m,
+                    });
+                (r, mask)
+            })
+            .collect();
+        let mut best = usize::MAX;
+        for (i, (start, _)) in hits.iter().enumerate() {
+            let mut covered = 0u64;
+            for (r, mask) in &hits[i..] {
+                covered |= mask;
+                if covered == all {
+                    best = best.min(r.end.max(start.end) - start.start.min(r.start));
+                    break;
+                }
+            }
+        }
+        best
+    }
+
     /// Checks that every entry's examples come out as that entry in `Auto` mode.
     pub fn check_examples(&self) -> Vec<Problem> {
         let mut problems = Vec::new();
@@ -1195,6 +1244,10 @@ impl Matcher {
         problems
     }
 }
+
+/// The widest stretch (bytes of the original message) in which a question's keyword groups
+/// count as one question in `Auto` mode: two lines of chat, about 60 Chinese characters.
+const MAX_KEYWORD_WINDOW: usize = 180;
 
 /// Similarity below this makes no candidate.
 const SIM_CANDIDATE: f32 = 0.2;

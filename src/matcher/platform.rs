@@ -70,12 +70,17 @@ pub fn code_family(code: Code) -> Option<Platform> {
     }
 }
 
-/// The message's platforms: the named ones, else those of the codes' families.
-pub fn of_message(named: Platforms, codes: impl Iterator<Item = Code>) -> Platforms {
+/// The message's platforms: the named ones, else those of the codes' families (and of
+/// `family`: what the shape of a pasted object says, e.g. `errMsg` is not Alipay's).
+pub fn of_message(
+    named: Platforms,
+    family: Platforms,
+    codes: impl Iterator<Item = Code>,
+) -> Platforms {
     if !named.is_empty() {
         return named;
     }
-    let mut from_codes = Platforms::default();
+    let mut from_codes = family;
     for p in codes.filter_map(code_family) {
         from_codes.insert(p);
     }
@@ -128,12 +133,28 @@ mod tests {
     #[test]
     fn named_platforms_win_over_code_families() {
         let douyin = set(&[Platform::Douyin]);
-        assert_eq!(of_message(douyin, [Code::Errno(21103)].into_iter()), douyin);
         assert_eq!(
-            of_message(Platforms::default(), [Code::Errno(600002)].into_iter()),
+            of_message(
+                douyin,
+                Platforms::default(),
+                [Code::Errno(21103)].into_iter()
+            ),
+            douyin
+        );
+        assert_eq!(
+            of_message(
+                Platforms::default(),
+                Platforms::default(),
+                [Code::Errno(600002)].into_iter()
+            ),
             set(&[Platform::Wechat])
         );
-        assert!(of_message(Platforms::default(), [Code::Http(500)].into_iter()).is_empty());
+        assert!(of_message(
+            Platforms::default(),
+            Platforms::default(),
+            [Code::Http(500)].into_iter()
+        )
+        .is_empty());
     }
 
     #[test]

@@ -308,7 +308,7 @@ struct Message<'a> {
 }
 
 /// Per-message signals that are not tied to one entry.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone, Copy)]
 struct Signals {
     context_strong: bool,
     context_weak: bool,
@@ -346,6 +346,15 @@ impl Signals {
             0.0
         };
         own.max(self.context_floor)
+    }
+
+    /// The bonus from the message's own words only, without what the channel lends.
+    fn own_context_bonus(&self, in_fail_object: bool) -> f32 {
+        Signals {
+            context_floor: 0.0,
+            ..*self
+        }
+        .context_bonus(in_fail_object)
     }
 
     /// Whether wording alone may answer: the message asks or reports something (a keyword
@@ -1408,6 +1417,10 @@ struct Placement {
     corroborated: bool,
 }
 
+/// What a Chromium network error earns without a mini-program word: below every threshold
+/// the bot speaks at unprompted, still a candidate for a direct question.
+const NET_WITHOUT_CONTEXT: f32 = 0.5;
+
 fn code_weight(
     code: Code,
     form: CodeForm,
@@ -1433,19 +1446,24 @@ fn code_weight(
             } else {
                 match code {
                     Code::Errno(_) => 0.85,
+                    // `net::ERR_CONNECTION_RESET` alone is Chromium's, printed by every
+                    // browser, Electron app and crawler; it is WeChat's only next to a
+                    // mini-program word (`request:fail`, `errMsg`, `wx.request`, 小程序).
+                    Code::Net(_) if !place.in_object && !s.context_strong => NET_WITHOUT_CONTEXT,
                     _ => 0.9,
                 }
             }
         }
         CodeForm::Loose => {
             // Two-digit Alipay codes (11–23) are rarer in ordinary chat than `error 1`.
-            let base = match code {
-                Code::AlipayError(n) if n >= 10 => 0.6,
-                _ => 0.55,
+            let (base, context) = match code {
+                Code::AlipayError(n) if n >= 10 => (0.6, s.context_bonus(place.in_object)),
+                // "SSL error code 1" in a browser log: a one-digit code needs a request word
+                // of the message's own, not only the channel's topic.
+                Code::AlipayError(_) => (0.55, s.own_context_bonus(place.in_object)),
+                _ => (0.55, s.context_bonus(place.in_object)),
             };
-            base + s
-                .context_bonus(place.in_object)
-                .max(if place.corroborated { 0.15 } else { 0.0 })
+            base + context.max(if place.corroborated { 0.15 } else { 0.0 })
         }
         CodeForm::Bare => 0.6,
     }

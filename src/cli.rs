@@ -8,6 +8,7 @@ use std::sync::Arc;
 use clap::{Parser, Subcommand};
 
 use crate::eval;
+use crate::load::{load_knowledge, load_matcher, LoadError};
 use crate::knowledge::{Knowledge, KnowledgeError};
 use crate::matcher::{Channel, Matcher, MatcherError, Mode, SignalSet, DEFAULT_LOOKUP_CONFIDENCE};
 use crate::reply::{self, Answer, Lang};
@@ -196,6 +197,9 @@ pub enum CliError {
     /// The matcher could not be built.
     #[error(transparent)]
     Matcher(#[from] MatcherError),
+    /// Knowledge could not be loaded and compiled.
+    #[error(transparent)]
+    Load(#[from] LoadError),
     /// The bot's database could not be read.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -212,20 +216,6 @@ pub enum CliError {
 fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> CliError {
     let what = what.into();
     move |source| CliError::Io { what, source }
-}
-
-/// Loads knowledge from `dir`, or the bundled copy.
-pub fn load_knowledge(dir: Option<&Path>) -> Result<Knowledge, KnowledgeError> {
-    match dir {
-        Some(d) => Knowledge::from_dir(d),
-        None => Knowledge::bundled(),
-    }
-}
-
-/// Loads knowledge and compiles a matcher.
-pub fn load_matcher(dir: Option<&Path>) -> Result<Matcher, CliError> {
-    let knowledge = Arc::new(load_knowledge(dir)?);
-    Ok(Matcher::new(knowledge)?)
 }
 
 /// Runs a parsed command line.
@@ -264,7 +254,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
         ),
         Command::Check { dir: check_dir } => check(check_dir.as_deref().or(dir)),
         Command::List { json } => list(&load_knowledge(dir)?, json),
-        Command::Run(args) => crate::discord::run_command(args, dir),
+        Command::Run(args) => Ok(crate::discord::run_command(args, dir)?),
         Command::Report {
             since,
             format,

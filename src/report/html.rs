@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use super::chart;
 use super::escape::escape;
-use super::time::time_string;
+use super::time::{span_label, time_string};
 use super::{EntryName, Report};
 
 const STYLE: &str = r#"
@@ -64,14 +64,13 @@ pub(crate) fn render(report: &Report) -> String {
 <main>
 <header>
 <h1>reqdoctor report</h1>
-<p class="period">{} – {} UTC · {} day{}</p>
+<p class="period">{} – {} UTC · {}</p>
 "#,
         escape(&p.since_utc),
         escape(&p.until_utc),
         escape(&p.since_utc),
         escape(&p.until_utc),
-        p.days,
-        if p.days == 1 { "" } else { "s" }
+        span_label(p.until - p.since)
     );
     if report.is_empty() {
         h.push_str(

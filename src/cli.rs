@@ -203,8 +203,9 @@ pub enum CliError {
     /// The bot's database could not be read.
     #[error(transparent)]
     Store(#[from] StoreError),
-    /// Reading or writing failed.
-    #[error("{what}: {source}")]
+    /// Reading or writing failed. The message names only what; the cause is the source, so
+    /// an error chain (`{:#}`) shows it once.
+    #[error("{what}")]
     Io {
         /// What was being read or written.
         what: String,
@@ -218,8 +219,18 @@ fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> CliError {
     move |source| CliError::Io { what, source }
 }
 
-/// Runs a parsed command line.
+/// Runs a parsed command line. A reader that went away (`reqdoctor list | head -1`) ends the
+/// run quietly with success, as other command-line tools do.
 pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
+    match run_command(cli) {
+        Err(CliError::Io { source, .. }) if source.kind() == std::io::ErrorKind::BrokenPipe => {
+            Ok(ExitCode::SUCCESS)
+        }
+        result => result,
+    }
+}
+
+fn run_command(cli: Cli) -> Result<ExitCode, CliError> {
     let dir = cli.knowledge.as_deref();
     match cli.command {
         Command::Ask { text, lang, json } => ask(&load_matcher(dir)?, &text, lang, json),

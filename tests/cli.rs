@@ -256,3 +256,29 @@ fn list_shows_every_contract_id() {
         assert!(ids.iter().any(|i| i == id), "{id} missing from list");
     }
 }
+
+/// A reader that goes away (`reqdoctor list | head -1`) ends the run quietly: exit 0, nothing
+/// on stderr. The output here is far larger than a pipe holds, so the write after the reader
+/// left fails every time.
+#[test]
+fn a_closed_pipe_ends_the_run_quietly() {
+    let input = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(input.path(), "{\"text\": \"x\"}\n".repeat(40_000)).unwrap();
+    let mut child = bin()
+        .args(["match", "--jsonl"])
+        .stdin(std::fs::File::open(input.path()).unwrap())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+        &mut first,
+    )
+    .unwrap();
+    assert!(first.starts_with("{\"answers\""), "{first}");
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&o.stderr), "");
+    assert_eq!(o.status.code(), Some(0));
+}

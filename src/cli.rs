@@ -311,7 +311,7 @@ fn report(
         .build()
         .map_err(io("cannot start the async runtime"))?;
     let input = runtime.block_on(async {
-        let store = Store::connect(&location).await?;
+        let store = Store::open_read_only(&location).await?;
         let input = ReportInput {
             since,
             until,

@@ -116,33 +116,68 @@ fn match_jsonl_keeps_one_line_per_input_and_reports_bad_lines() {
     assert!(err.contains("stdin:2:"), "located error on stderr: {err}");
 }
 
-#[test]
-fn match_lookup_maps_bare_codes() {
-    let o = run_with_stdin(
-        {
-            let mut c = bin();
-            c.args(["match", "--jsonl", "--lookup"]);
-            c
-        },
-        "{\"text\": \"14\"}\n{\"text\": \"N22106\"}\n{\"text\": \"600002\"}\n",
-    );
-    assert!(o.status.success());
-    let answers: Vec<String> = stdout(&o)
+/// `match --jsonl` over `texts` (with extra `args`): each line's answer, `""` for silence or
+/// (in Lookup) for suggestions only.
+fn answers(args: &[&str], texts: &[&str]) -> Vec<String> {
+    let input: String = texts
+        .iter()
+        .map(|t| format!("{}\n", serde_json::json!({ "text": t })))
+        .collect();
+    let mut c = bin();
+    c.args(["match", "--jsonl"]).args(args);
+    let o = run_with_stdin(c, &input);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    stdout(&o)
         .lines()
         .map(|l| {
-            serde_json::from_str::<serde_json::Value>(l).unwrap()["answers"][0]
-                .as_str()
-                .unwrap_or("")
-                .to_string()
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            let shown = v.get("answered").unwrap_or(&v["answers"][0]);
+            shown.as_str().unwrap_or("").to_string()
         })
-        .collect();
+        .collect()
+}
+
+#[test]
+fn match_lookup_maps_bare_codes() {
     assert_eq!(
-        answers,
+        answers(&["--lookup"], &["14", "N22106", "600002"]),
         vec![
             "alipay.error.14",
             "alipay.n22106",
             "wechat.fail.domain-list"
         ]
+    );
+}
+
+/// README, Modes: in Lookup a bare `cookie`, `乱码` or `beforeSend` gets its entry, and
+/// `referer` alone, which both platforms answer, gets only suggestions.
+#[test]
+fn readme_lookup_answers_bare_words() {
+    assert_eq!(
+        answers(&["--lookup"], &["cookie", "乱码", "beforeSend", "referer"]),
+        vec![
+            "alipay.faq.cookie",
+            "alipay.faq.garbled-params",
+            "alipay.faq.before-send",
+            ""
+        ]
+    );
+}
+
+/// README, Modes: fail objects are read inside ``` blocks; question words are not, and in a
+/// block that reads as a program numbers are not codes.
+#[test]
+fn readme_code_in_fences_stays_silent_but_fail_objects_are_read() {
+    assert_eq!(
+        answers(
+            &[],
+            &[
+                "```\nlet error = 14;\nif (status == 500) { retry(); }\n```",
+                "```\nmy.request 报错怎么办 小程序\n```",
+                "```\n{error: 14, errorMessage: \"JSON parse data error\"}\n```",
+            ]
+        ),
+        vec!["", "", "alipay.error.14"]
     );
 }
 

@@ -8,8 +8,8 @@ use std::sync::Arc;
 use clap::{Parser, Subcommand};
 
 use crate::eval;
-use crate::load::{load_knowledge, load_matcher, LoadError};
 use crate::knowledge::{Knowledge, KnowledgeError};
+use crate::load::{load_knowledge, load_matcher, LoadError};
 use crate::matcher::{Channel, Matcher, MatcherError, Mode, SignalSet, DEFAULT_LOOKUP_CONFIDENCE};
 use crate::reply::{self, Answer, Lang};
 use crate::report::{Report, ReportInput};

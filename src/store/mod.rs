@@ -196,7 +196,9 @@ impl Store {
     /// never set up is [`StoreError::NoSchema`].
     pub async fn open_read_only(location: &Location) -> Result<Store, StoreError> {
         let store = Store::open_with(location, true)?;
-        store.ready.store(true, std::sync::atomic::Ordering::Release);
+        store
+            .ready
+            .store(true, std::sync::atomic::Ordering::Release);
         let check = store
             .op("reading the schema version", async {
                 with_pool!(store, pool => sqlx::query_scalar::<_, i64>(
@@ -793,7 +795,11 @@ mod tests {
     #[test]
     fn sqlite_url_options_are_not_part_of_the_file_name() {
         for url in ["sqlite://x.db?mode=ro", "sqlite:x.db?mode=rwc&cache=shared"] {
-            assert_eq!(Location::parse(url), Location::Sqlite("x.db".into()), "{url}");
+            assert_eq!(
+                Location::parse(url),
+                Location::Sqlite("x.db".into()),
+                "{url}"
+            );
         }
     }
 

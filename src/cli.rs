@@ -200,9 +200,10 @@ pub enum CliError {
     /// Knowledge could not be loaded and compiled.
     #[error(transparent)]
     Load(#[from] LoadError),
-    /// The bot's database could not be read.
-    #[error(transparent)]
-    Store(#[from] StoreError),
+    /// The bot's database could not be read. Its message already names the cause, so it is
+    /// not repeated as a source.
+    #[error("{0}")]
+    Store(StoreError),
     /// Reading or writing failed. The message names only what; the cause is the source, so
     /// an error chain (`{:#}`) shows it once.
     #[error("{what}")]
@@ -212,6 +213,12 @@ pub enum CliError {
         /// The underlying error.
         source: std::io::Error,
     },
+}
+
+impl From<StoreError> for CliError {
+    fn from(e: StoreError) -> Self {
+        CliError::Store(e)
+    }
 }
 
 fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> CliError {

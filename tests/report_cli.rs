@@ -200,3 +200,22 @@ fn a_database_without_tables_is_reported_and_left_untouched() {
     }
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
 }
+
+/// An unreachable PostgreSQL names the cause once (it used to be "pool timed out" three
+/// times). Nothing listens on port 1.
+#[test]
+fn an_unreachable_postgres_names_the_cause() {
+    let out = Command::new(env!("CARGO_BIN_EXE_reqdoctor"))
+        .args([
+            "report",
+            "--database",
+            "postgres://bot:s3cret@127.0.0.1:1/x",
+        ])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert_eq!(err.matches("Connection refused").count(), 1, "{err}");
+    assert!(!err.contains("timed out"), "{err}");
+    assert!(!err.contains("s3cret"), "{err}");
+}

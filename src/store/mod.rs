@@ -215,7 +215,32 @@ impl Store {
                 source: sqlx::Error::Database(_),
                 ..
             }) => Err(StoreError::NoSchema(store.location.clone())),
+            // The pool retries until its time is up and keeps only "timed out": one direct
+            // attempt tells why (connection refused, unknown host, bad password…).
+            Err(StoreError::Query {
+                source: sqlx::Error::PoolTimedOut,
+                ..
+            }) => Err(store.why_unreachable().await),
             Err(e) => Err(e),
+        }
+    }
+
+    /// The error of one direct connection attempt, for a pool that only says it timed out.
+    async fn why_unreachable(&self) -> StoreError {
+        use sqlx::ConnectOptions as _;
+        let attempt =
+            async { with_pool!(self, pool => pool.connect_options().connect().await.map(drop)) };
+        match tokio::time::timeout(self.op_timeout, attempt).await {
+            Ok(Err(source)) => StoreError::Query {
+                location: self.location.clone(),
+                what: "connecting",
+                source,
+            },
+            Ok(Ok(())) | Err(_) => StoreError::Timeout {
+                location: self.location.clone(),
+                what: "connecting",
+                limit: self.op_timeout,
+            },
         }
     }
 

@@ -212,6 +212,65 @@ fn check_passes_on_the_shipped_knowledge_and_fails_located_on_a_broken_one() {
     assert!(out.contains("entry[0].patterns[0]: invalid regex"), "{out}");
 }
 
+/// `check` counts `entry[N]` within each file, drops the `no entry has id` follow-ons of a
+/// file it could not read, prints problems and summary on stdout, and checks one FILE among
+/// its neighbours.
+#[test]
+fn check_locates_per_file_and_checks_one_file() {
+    let entry = |id: &str, extra: &str| {
+        format!(
+            "[[entry]]\nid = \"{id}\"\nplatform = \"alipay\"\ntitle = {{ zh = \"标题\", en = \"t\" }}\ncause = {{ zh = \"a\", en = \"b\" }}\nfix = {{ zh = [\"a\"], en = [\"b\"] }}\nlinks = [{{ url = \"https://opendocs.alipay.com/x\", title = {{ zh = \"a\", en = \"b\" }} }}]\nkeywords = [[\"my.request\"]]\n{extra}"
+        )
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| std::fs::write(dir.path().join(name), text).unwrap();
+    write("vocabulary.toml", "[context]\nstrong = [\"my.request\"]\n");
+    write("a.toml", &entry("alipay.a", "see_also = [\"alipay.c\"]\n"));
+    write(
+        "b.toml",
+        &format!(
+            "{}{}",
+            entry("alipay.b", ""),
+            entry("alipay.b2", "patterns = ['(']\n")
+        ),
+    );
+    write("c.toml", "[[entry]\nid = \"alipay.c\"\n");
+
+    let o = bin().arg("check").arg(dir.path()).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&o.stderr),
+        "",
+        "everything on stdout"
+    );
+    let out = stdout(&o);
+    assert!(out.contains("b.toml:"), "{out}");
+    assert!(
+        out.contains(": entry[1].patterns[0]: invalid regex"),
+        "{out}"
+    );
+    assert!(out.contains("c.toml:1:"), "{out}");
+    assert!(!out.contains("no entry has id"), "{out}");
+    assert!(out.ends_with("2 problem(s)\n"), "{out}");
+
+    let o = bin()
+        .arg("check")
+        .arg(dir.path().join("b.toml"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let out = stdout(&o);
+    assert_eq!(out.lines().count(), 2, "{out}");
+    assert!(out.contains("entry[1].patterns[0]"), "{out}");
+
+    let o = bin()
+        .arg("check")
+        .arg(dir.path().join("a.toml"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+}
+
 #[test]
 fn knowledge_dir_can_come_from_the_environment() {
     let dir = tempfile::tempdir().unwrap();

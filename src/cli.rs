@@ -424,6 +424,37 @@ struct MatchInput {
     channel: Option<Channel>,
 }
 
+/// One line of `match --jsonl` (any bytes; invalid UTF-8 is replaced, the line end is
+/// ignored) → its output object, or why the line is not `{"text": "..."}`. Public so the fuzz
+/// target drives exactly what the command runs.
+pub fn match_line(
+    matcher: &Matcher,
+    line: &[u8],
+    lookup: bool,
+    channel: Channel,
+) -> Result<serde_json::Value, serde_json::Error> {
+    let line = String::from_utf8_lossy(line);
+    let line = line.trim_end_matches(['\n', '\r']);
+    let input = serde_json::from_str::<MatchInput>(line)?;
+    Ok(if lookup {
+        let l = matcher.lookup(&input.text, DEFAULT_LOOKUP_CONFIDENCE);
+        let answers: Vec<&str> = l.matches.iter().map(|m| m.id.as_str()).collect();
+        let answered = l.answer().map(|m| m.id.as_str());
+        let uncovered = l.uncovered_platform.map(|p| p.as_str());
+        serde_json::json!({
+            "answers": answers,
+            "matches": l.matches,
+            "answered": answered,
+            "uncovered_platform": uncovered,
+        })
+    } else {
+        let channel = input.channel.unwrap_or(channel);
+        let matches = matcher.find_in(&input.text, Mode::Auto, channel);
+        let answers: Vec<&str> = matches.iter().map(|m| m.id.as_str()).collect();
+        serde_json::json!({"answers": answers, "matches": matches})
+    })
+}
+
 fn match_lines(matcher: &Matcher, lookup: bool, channel: Channel) -> Result<ExitCode, CliError> {
     let stdin = std::io::stdin().lock();
     let mut out = std::io::stdout().lock();
@@ -438,27 +469,8 @@ fn match_lines(matcher: &Matcher, lookup: bool, channel: Channel) -> Result<Exit
             break;
         }
         number += 1;
-        let line = String::from_utf8_lossy(&buf);
-        let line = line.trim_end_matches(['\n', '\r']);
-        let result = match serde_json::from_str::<MatchInput>(line) {
-            Ok(input) if lookup => {
-                let l = matcher.lookup(&input.text, DEFAULT_LOOKUP_CONFIDENCE);
-                let answers: Vec<&str> = l.matches.iter().map(|m| m.id.as_str()).collect();
-                let answered = l.answer().map(|m| m.id.as_str());
-                let uncovered = l.uncovered_platform.map(|p| p.as_str());
-                serde_json::json!({
-                    "answers": answers,
-                    "matches": l.matches,
-                    "answered": answered,
-                    "uncovered_platform": uncovered,
-                })
-            }
-            Ok(input) => {
-                let channel = input.channel.unwrap_or(channel);
-                let matches = matcher.find_in(&input.text, Mode::Auto, channel);
-                let answers: Vec<&str> = matches.iter().map(|m| m.id.as_str()).collect();
-                serde_json::json!({"answers": answers, "matches": matches})
-            }
+        let result = match match_line(matcher, &buf, lookup, channel) {
+            Ok(v) => v,
             Err(e) => {
                 bad += 1;
                 let message = format!(

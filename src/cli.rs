@@ -10,7 +10,7 @@ use clap::{Parser, Subcommand};
 use crate::eval;
 use crate::knowledge::{Knowledge, KnowledgeError, Problem};
 use crate::load::{load_knowledge, load_matcher, LoadError};
-use crate::matcher::{Channel, Matcher, MatcherError, Mode, SignalSet, DEFAULT_LOOKUP_CONFIDENCE};
+use crate::matcher::{Channel, Matcher, Mode, SignalSet, DEFAULT_LOOKUP_CONFIDENCE};
 use crate::reply::{self, Answer, Lang};
 use crate::report::{Report, ReportInput};
 use crate::store::{Confidence, Location, Store, StoreError, DEFAULT_SQLITE_PATH};
@@ -191,13 +191,7 @@ fn parse_since(s: &str) -> Result<i64, String> {
 /// Errors the command line reports.
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
-    /// Knowledge could not be loaded.
-    #[error(transparent)]
-    Knowledge(#[from] KnowledgeError),
-    /// The matcher could not be built.
-    #[error(transparent)]
-    Matcher(#[from] MatcherError),
-    /// Knowledge could not be loaded and compiled.
+    /// Knowledge could not be loaded or compiled.
     #[error(transparent)]
     Load(#[from] LoadError),
     /// The bot's database could not be read. Its message already names the cause, so it is
@@ -271,7 +265,7 @@ fn run_command(cli: Cli) -> Result<ExitCode, CliError> {
             },
         ),
         Command::Check { dir: check_dir } => check(check_dir.as_deref().or(dir)),
-        Command::List { json } => list(&load_knowledge(dir)?, json),
+        Command::List { json } => list(&load_knowledge(dir).map_err(LoadError::from)?, json),
         Command::Run(args) => Ok(crate::discord::run_command(args, dir)?),
         Command::Report {
             since,
@@ -669,7 +663,7 @@ fn check(path: Option<&Path>) -> Result<ExitCode, CliError> {
         }
     };
     let examples: usize = knowledge.entries().iter().map(|e| e.examples.len()).sum();
-    let matcher = Matcher::new(Arc::new(knowledge))?;
+    let matcher = Matcher::new(Arc::new(knowledge)).map_err(LoadError::from)?;
     if report(&matcher.check_examples()) > 0 {
         return Ok(ExitCode::from(2));
     }

@@ -236,7 +236,8 @@ fn check_locates_per_file_and_checks_one_file() {
     );
     write("c.toml", "[[entry]\nid = \"alipay.c\"\n");
 
-    let o = bin().arg("check").arg(dir.path()).output().unwrap();
+    let check = |path: &std::path::Path| bin().arg("check").arg(path).output().unwrap();
+    let o = check(dir.path());
     assert_eq!(o.status.code(), Some(2));
     assert_eq!(
         String::from_utf8_lossy(&o.stderr),
@@ -253,21 +254,13 @@ fn check_locates_per_file_and_checks_one_file() {
     assert!(!out.contains("no entry has id"), "{out}");
     assert!(out.ends_with("2 problem(s)\n"), "{out}");
 
-    let o = bin()
-        .arg("check")
-        .arg(dir.path().join("b.toml"))
-        .output()
-        .unwrap();
+    let o = check(&dir.path().join("b.toml"));
     assert_eq!(o.status.code(), Some(2));
     let out = stdout(&o);
     assert_eq!(out.lines().count(), 2, "{out}");
     assert!(out.contains("entry[1].patterns[0]"), "{out}");
 
-    let o = bin()
-        .arg("check")
-        .arg(dir.path().join("a.toml"))
-        .output()
-        .unwrap();
+    let o = check(&dir.path().join("a.toml"));
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
 }
 

@@ -581,6 +581,14 @@ async fn slash_ask_is_ephemeral_unless_public() {
     .await;
 }
 
+/// `/code code` as an INTERACTION_CREATE payload (the `/ask` fixture renamed).
+fn code_interaction(code: &str, id: u64) -> serde_json::Value {
+    let mut i = interaction("interaction_ask.json", &[("QUESTION", json!(code))], id);
+    i["data"]["name"] = json!("code");
+    i["data"]["options"][0]["name"] = json!("code");
+    i
+}
+
 /// Waits until the store counts a reply with `entry` (recording happens in the background).
 async fn wait_until_counted(bot: &Running, entry: &str) {
     let deadline = std::time::Instant::now() + Duration::from_secs(5);
@@ -607,13 +615,7 @@ async fn command_answers_are_counted_per_day() {
             &[("QUESTION", json!("my.request error 14"))],
             mid(170),
         );
-        let mut code = interaction(
-            "interaction_ask.json",
-            &[("QUESTION", json!("error:11"))],
-            mid(171),
-        );
-        code["data"]["name"] = json!("code");
-        code["data"]["options"][0]["name"] = json!("code");
+        let code = code_interaction("error:11", mid(171));
         bot.fake.dispatch("INTERACTION_CREATE", ask);
         bot.fake.dispatch("INTERACTION_CREATE", code);
         wait_until_counted(&bot, "alipay.error.14").await;
@@ -668,13 +670,7 @@ async fn autocomplete_offers_titles_in_both_languages_and_ids() {
 async fn code_and_faq_commands() {
     limited(async {
         let bot = start().await;
-        let mut code = interaction(
-            "interaction_ask.json",
-            &[("QUESTION", json!("error:11"))],
-            mid(160),
-        );
-        code["data"]["name"] = json!("code");
-        code["data"]["options"][0]["name"] = json!("code");
+        let code = code_interaction("error:11", mid(160));
         bot.fake.dispatch("INTERACTION_CREATE", code);
         let r = bot
             .fake

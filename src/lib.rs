@@ -10,6 +10,7 @@ pub mod cli;
 pub mod discord;
 pub mod eval;
 pub mod knowledge;
+pub mod load;
 pub mod matcher;
 pub mod reply;
 pub mod report;

@@ -116,33 +116,68 @@ fn match_jsonl_keeps_one_line_per_input_and_reports_bad_lines() {
     assert!(err.contains("stdin:2:"), "located error on stderr: {err}");
 }
 
-#[test]
-fn match_lookup_maps_bare_codes() {
-    let o = run_with_stdin(
-        {
-            let mut c = bin();
-            c.args(["match", "--jsonl", "--lookup"]);
-            c
-        },
-        "{\"text\": \"14\"}\n{\"text\": \"N22106\"}\n{\"text\": \"600002\"}\n",
-    );
-    assert!(o.status.success());
-    let answers: Vec<String> = stdout(&o)
+/// `match --jsonl` over `texts` (with extra `args`): each line's answer, `""` for silence or
+/// (in Lookup) for suggestions only.
+fn answers(args: &[&str], texts: &[&str]) -> Vec<String> {
+    let input: String = texts
+        .iter()
+        .map(|t| format!("{}\n", serde_json::json!({ "text": t })))
+        .collect();
+    let mut c = bin();
+    c.args(["match", "--jsonl"]).args(args);
+    let o = run_with_stdin(c, &input);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    stdout(&o)
         .lines()
         .map(|l| {
-            serde_json::from_str::<serde_json::Value>(l).unwrap()["answers"][0]
-                .as_str()
-                .unwrap_or("")
-                .to_string()
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            let shown = v.get("answered").unwrap_or(&v["answers"][0]);
+            shown.as_str().unwrap_or("").to_string()
         })
-        .collect();
+        .collect()
+}
+
+#[test]
+fn match_lookup_maps_bare_codes() {
     assert_eq!(
-        answers,
+        answers(&["--lookup"], &["14", "N22106", "600002"]),
         vec![
             "alipay.error.14",
             "alipay.n22106",
             "wechat.fail.domain-list"
         ]
+    );
+}
+
+/// README, Modes: in Lookup a bare `cookie`, `乱码` or `beforeSend` gets its entry, and
+/// `referer` alone, which both platforms answer, gets only suggestions.
+#[test]
+fn readme_lookup_answers_bare_words() {
+    assert_eq!(
+        answers(&["--lookup"], &["cookie", "乱码", "beforeSend", "referer"]),
+        vec![
+            "alipay.faq.cookie",
+            "alipay.faq.garbled-params",
+            "alipay.faq.before-send",
+            ""
+        ]
+    );
+}
+
+/// README, Modes: fail objects are read inside ``` blocks; question words are not, and in a
+/// block that reads as a program numbers are not codes.
+#[test]
+fn readme_code_in_fences_stays_silent_but_fail_objects_are_read() {
+    assert_eq!(
+        answers(
+            &[],
+            &[
+                "```\nlet error = 14;\nif (status == 500) { retry(); }\n```",
+                "```\nmy.request 报错怎么办 小程序\n```",
+                "```\n{error: 14, errorMessage: \"JSON parse data error\"}\n```",
+            ]
+        ),
+        vec!["", "", "alipay.error.14"]
     );
 }
 
@@ -175,6 +210,58 @@ fn check_passes_on_the_shipped_knowledge_and_fails_located_on_a_broken_one() {
     assert!(out.contains("entry[0].title.en: missing language"), "{out}");
     assert!(out.contains("entry[0].links[0].url"), "{out}");
     assert!(out.contains("entry[0].patterns[0]: invalid regex"), "{out}");
+}
+
+/// `check` counts `entry[N]` within each file, drops the `no entry has id` follow-ons of a
+/// file it could not read, prints problems and summary on stdout, and checks one FILE among
+/// its neighbours.
+#[test]
+fn check_locates_per_file_and_checks_one_file() {
+    let entry = |id: &str, extra: &str| {
+        format!(
+            "[[entry]]\nid = \"{id}\"\nplatform = \"alipay\"\ntitle = {{ zh = \"标题\", en = \"t\" }}\ncause = {{ zh = \"a\", en = \"b\" }}\nfix = {{ zh = [\"a\"], en = [\"b\"] }}\nlinks = [{{ url = \"https://opendocs.alipay.com/x\", title = {{ zh = \"a\", en = \"b\" }} }}]\nkeywords = [[\"my.request\"]]\n{extra}"
+        )
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| std::fs::write(dir.path().join(name), text).unwrap();
+    write("vocabulary.toml", "[context]\nstrong = [\"my.request\"]\n");
+    write("a.toml", &entry("alipay.a", "see_also = [\"alipay.c\"]\n"));
+    write(
+        "b.toml",
+        &format!(
+            "{}{}",
+            entry("alipay.b", ""),
+            entry("alipay.b2", "patterns = ['(']\n")
+        ),
+    );
+    write("c.toml", "[[entry]\nid = \"alipay.c\"\n");
+
+    let check = |path: &std::path::Path| bin().arg("check").arg(path).output().unwrap();
+    let o = check(dir.path());
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&o.stderr),
+        "",
+        "everything on stdout"
+    );
+    let out = stdout(&o);
+    assert!(out.contains("b.toml:"), "{out}");
+    assert!(
+        out.contains(": entry[1].patterns[0]: invalid regex"),
+        "{out}"
+    );
+    assert!(out.contains("c.toml:1:"), "{out}");
+    assert!(!out.contains("no entry has id"), "{out}");
+    assert!(out.ends_with("2 problem(s)\n"), "{out}");
+
+    let o = check(&dir.path().join("b.toml"));
+    assert_eq!(o.status.code(), Some(2));
+    let out = stdout(&o);
+    assert_eq!(out.lines().count(), 2, "{out}");
+    assert!(out.contains("entry[1].patterns[0]"), "{out}");
+
+    let o = check(&dir.path().join("a.toml"));
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
 }
 
 #[test]
@@ -255,4 +342,30 @@ fn list_shows_every_contract_id() {
     for id in include_str!("fixtures/knowledge-ids.txt").lines() {
         assert!(ids.iter().any(|i| i == id), "{id} missing from list");
     }
+}
+
+/// A reader that goes away (`reqdoctor list | head -1`) ends the run quietly: exit 0, nothing
+/// on stderr. The output here is far larger than a pipe holds, so the write after the reader
+/// left fails every time.
+#[test]
+fn a_closed_pipe_ends_the_run_quietly() {
+    let input = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(input.path(), "{\"text\": \"x\"}\n".repeat(40_000)).unwrap();
+    let mut child = bin()
+        .args(["match", "--jsonl"])
+        .stdin(std::fs::File::open(input.path()).unwrap())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+        &mut first,
+    )
+    .unwrap();
+    assert!(first.starts_with("{\"answers\""), "{first}");
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&o.stderr), "");
+    assert_eq!(o.status.code(), Some(0));
 }

@@ -581,6 +581,50 @@ async fn slash_ask_is_ephemeral_unless_public() {
     .await;
 }
 
+/// `/code code` as an INTERACTION_CREATE payload (the `/ask` fixture renamed).
+fn code_interaction(code: &str, id: u64) -> serde_json::Value {
+    let mut i = interaction("interaction_ask.json", &[("QUESTION", json!(code))], id);
+    i["data"]["name"] = json!("code");
+    i["data"]["options"][0]["name"] = json!("code");
+    i
+}
+
+/// Waits until the store counts a reply with `entry` (recording happens in the background).
+async fn wait_until_counted(bot: &Running, entry: &str) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let days = bot.store.daily_replies_since(0).await.unwrap();
+        if days.iter().any(|d| d.entry_id == entry) {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no reply with {entry} recorded: {days:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// `/ask` and `/code` answers count in replies per day like chat answers (they used not to).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn command_answers_are_counted_per_day() {
+    limited(async {
+        let bot = start().await;
+        let ask = interaction(
+            "interaction_ask.json",
+            &[("QUESTION", json!("my.request error 14"))],
+            mid(170),
+        );
+        let code = code_interaction("error:11", mid(171));
+        bot.fake.dispatch("INTERACTION_CREATE", ask);
+        bot.fake.dispatch("INTERACTION_CREATE", code);
+        wait_until_counted(&bot, "alipay.error.14").await;
+        wait_until_counted(&bot, "alipay.error.11").await;
+        bot.stop().await;
+    })
+    .await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn autocomplete_offers_titles_in_both_languages_and_ids() {
     limited(async {
@@ -626,13 +670,7 @@ async fn autocomplete_offers_titles_in_both_languages_and_ids() {
 async fn code_and_faq_commands() {
     limited(async {
         let bot = start().await;
-        let mut code = interaction(
-            "interaction_ask.json",
-            &[("QUESTION", json!("error:11"))],
-            mid(160),
-        );
-        code["data"]["name"] = json!("code");
-        code["data"]["options"][0]["name"] = json!("code");
+        let code = code_interaction("error:11", mid(160));
         bot.fake.dispatch("INTERACTION_CREATE", code);
         let r = bot
             .fake
@@ -1005,18 +1043,7 @@ async fn a_near_miss_gets_a_bulb_and_only_the_askers_bulb_gets_the_answer() {
         );
         // Counted like any reply.
         let reply_id = r.created_id().unwrap();
-        let deadline = std::time::Instant::now() + Duration::from_secs(5);
-        loop {
-            let days = bot.store.daily_replies_since(0).await.unwrap();
-            if days.iter().any(|d| d.entry_id == candidate) {
-                break;
-            }
-            assert!(
-                std::time::Instant::now() < deadline,
-                "reply {reply_id} not recorded: {days:?}"
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        wait_until_counted(&bot, &candidate).await;
         // Deleting the question deletes the reply, as for any answer.
         bot.fake.dispatch(
             "MESSAGE_DELETE",

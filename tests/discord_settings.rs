@@ -436,6 +436,10 @@ async fn restart_keeps_state_on_sqlite() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    reqdoctor_no_postgres,
+    ignore = "REQDOCTOR_TEST_POSTGRES is not set: PostgreSQL not tested"
+)]
 async fn restart_keeps_state_on_postgres() {
     limited(async {
         if let Some(db) = TestDb::postgres().await {

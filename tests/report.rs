@@ -300,6 +300,10 @@ fn colour_counts(pixels: &[[u8; 3]], colours: &[[u8; 3]]) -> Vec<usize> {
 }
 
 #[test]
+#[cfg_attr(
+    reqdoctor_no_chromium,
+    ignore = "no Chromium found: the HTML page is not rendered"
+)]
 fn html_report_renders_in_chromium() {
     let Some(exe) = chromium_or_skip("html_report_renders_in_chromium") else {
         return;
@@ -371,6 +375,10 @@ fn steady_input(days: i64, entries: u64) -> ReportInput {
 }
 
 #[test]
+#[cfg_attr(
+    reqdoctor_no_chromium,
+    ignore = "no Chromium found: the HTML page is not rendered"
+)]
 fn short_and_long_periods_render_in_chromium() {
     let Some(exe) = chromium_or_skip("short_and_long_periods_render_in_chromium") else {
         return;
@@ -402,6 +410,10 @@ fn short_and_long_periods_render_in_chromium() {
 }
 
 #[test]
+#[cfg_attr(
+    reqdoctor_no_chromium,
+    ignore = "no Chromium found: the HTML page is not rendered"
+)]
 fn empty_report_renders_in_chromium() {
     let Some(exe) = chromium_or_skip("empty_report_renders_in_chromium") else {
         return;

@@ -176,3 +176,46 @@ fn a_bad_age_is_rejected_by_name() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("--since"), "{err}");
 }
+
+/// `report` reads and never writes: a file without the bot's tables is reported as such and
+/// left as it was (it used to be migrated), and a `sqlite://…?mode=ro` URL names the file
+/// before the `?` (it used to be "no database at …?mode=ro").
+#[test]
+fn a_database_without_tables_is_reported_and_left_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("empty.db");
+    std::fs::write(&path, b"").unwrap();
+    let plain = path.to_str().unwrap().to_string();
+    for database in [plain.clone(), format!("sqlite://{plain}?mode=ro")] {
+        let out = Command::new(env!("CARGO_BIN_EXE_reqdoctor"))
+            .args(["report", "--database", &database])
+            .env_remove("DATABASE_URL")
+            .env_remove("REQDOCTOR_DATABASE")
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{database}: {err}");
+        assert!(err.contains("has no reqdoctor tables"), "{database}: {err}");
+        assert_eq!(std::fs::metadata(&path).unwrap().len(), 0, "{database}");
+    }
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+}
+
+/// An unreachable PostgreSQL names the cause once (it used to be "pool timed out" three
+/// times). Nothing listens on port 1.
+#[test]
+fn an_unreachable_postgres_names_the_cause() {
+    let out = Command::new(env!("CARGO_BIN_EXE_reqdoctor"))
+        .args([
+            "report",
+            "--database",
+            "postgres://bot:s3cret@127.0.0.1:1/x",
+        ])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert_eq!(err.matches("Connection refused").count(), 1, "{err}");
+    assert!(!err.contains("timed out"), "{err}");
+    assert!(!err.contains("s3cret"), "{err}");
+}

@@ -482,3 +482,12 @@ async fn a_crash_mid_write_loses_nothing_committed(db: &TestDb) {
     assert_eq!(s.channels.len() as u64, top, "no gaps");
 }
 on_both_backends!(a_crash_mid_write_loses_nothing_committed);
+
+/// A PostgreSQL test that cannot run is listed as ignored (with the reason) by `cargo test`,
+/// not as `ok`: build.rs marks them when no server is named, unless CI requires one.
+#[test]
+fn postgres_tests_are_marked_ignored_exactly_when_no_server_is_named() {
+    let named = std::env::var("REQDOCTOR_TEST_POSTGRES").is_ok_and(|v| !v.trim().is_empty());
+    let required = std::env::var("REQDOCTOR_REQUIRE_POSTGRES").is_ok_and(|v| v == "1");
+    assert_eq!(cfg!(reqdoctor_no_postgres), !named && !required);
+}

@@ -62,6 +62,12 @@ async fn respond(ctx: Context<'_>, said: Said, public: bool) -> Result<(), BotEr
         .allowed_mentions(rest::no_mentions())
         .ephemeral(!public);
     rest::retry("command response", || ctx.send(reply.clone())).await?;
+    if let Some(entry) = &said.entry_id {
+        // Counted in replies per day like a chat answer; the interaction's id stands for the
+        // reply's (an ephemeral response has no message id of its own to fetch).
+        let guild = ctx.guild_id().map(|g| g.get());
+        super::events::record_reply(ctx.data(), ctx.id(), guild, ctx.channel_id().get(), entry);
+    }
     tracing::info!(command = %ctx.command().qualified_name, entry = ?said.entry_id, public, "answered");
     Ok(())
 }

@@ -329,7 +329,13 @@ async fn deliver(
 
 /// Notes a sent reply in the store, in the background: the reply is out already, and a
 /// slow or broken database must not hold up the next message.
-fn record_reply(data: &Data, reply_id: u64, guild: Option<u64>, channel: u64, entry: &str) {
+pub(super) fn record_reply(
+    data: &Data,
+    reply_id: u64,
+    guild: Option<u64>,
+    channel: u64,
+    entry: &str,
+) {
     let store = data.store.clone();
     let sent = SentReply {
         reply_id,

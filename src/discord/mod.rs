@@ -36,7 +36,7 @@ use serenity::GatewayIntents;
 
 use arc_swap::ArcSwap;
 
-use crate::cli::CliError;
+use crate::load::LoadError;
 use crate::matcher::Matcher;
 use crate::store::Store;
 pub use config::{ConfigError, Settings, Token};
@@ -437,7 +437,7 @@ pub fn settings_from(
 
 /// `reqdoctor run`: the bot until Ctrl-C or SIGTERM. Bot errors are printed here (exit code 2);
 /// knowledge errors go back to the command line like every other subcommand's.
-pub fn run_command(args: RunArgs, knowledge_dir: Option<&Path>) -> Result<ExitCode, CliError> {
+pub fn run_command(args: RunArgs, knowledge_dir: Option<&Path>) -> Result<ExitCode, LoadError> {
     let env = |k: &str| std::env::var(k).ok();
     let prepared = settings_from(&args, &env).and_then(|s| Ok((s, Token::from_env(&env)?)));
     let (settings, token) = match prepared {
@@ -445,7 +445,7 @@ pub fn run_command(args: RunArgs, knowledge_dir: Option<&Path>) -> Result<ExitCo
         Err(e) => return Ok(fail(&BotError::Config(e))),
     };
     let matcher =
-        crate::cli::load_matcher(knowledge_dir)?.with_auto_threshold(settings.auto_confidence);
+        crate::load::load_matcher(knowledge_dir)?.with_auto_threshold(settings.auto_confidence);
 
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -223,6 +223,8 @@ pub(super) fn parse_files(files: &[SourceFile]) -> Loaded {
             }
             continue;
         }
+        // `entry[N]` counts within this file, as its author sees it.
+        let mut in_file = 0;
         for (key, value) in root.get_ref().iter() {
             match key.get_ref().as_ref() {
                 "entry" => {
@@ -235,7 +237,8 @@ pub(super) fn parse_files(files: &[SourceFile]) -> Loaded {
                         continue;
                     };
                     for item in array.iter() {
-                        let index = loaded.entries.len();
+                        let index = in_file;
+                        in_file += 1;
                         let field = format!("entry[{index}]");
                         if let Some(e) = parse_entry(&mut ctx, item, index, &field) {
                             loaded.entries.push(e);

@@ -119,7 +119,15 @@ impl Knowledge {
         let loaded = load::parse_files(files);
         let mut problems = loaded.problems;
         let vocabulary = loaded.vocabulary;
-        problems.extend(validate::check(&loaded.entries, &vocabulary, files));
+        let mut cross = validate::check(&loaded.entries, &vocabulary, files);
+        // A file or entry that could not be read hides its ids: references to them would
+        // only be follow-ons of the problem already reported.
+        let unread = loaded.entries.iter().any(|e| e.entry.id.is_empty())
+            || problems.iter().any(|p| p.field == "(syntax)");
+        if unread {
+            cross.retain(|p| !p.message.starts_with("no entry has id"));
+        }
+        problems.extend(cross);
         if !problems.is_empty() {
             return Err(KnowledgeError::Invalid(problems));
         }

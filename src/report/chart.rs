@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 
 use super::display::truncate_chars;
-use super::html::escape;
+use super::escape::escape;
 use super::stats::Daily;
 use super::time::{day_string, short_day_string, year_of};
 

@@ -1,28 +1,13 @@
 //! The report as one HTML page that works offline and can be mailed around: inline CSS, the
 //! inline SVG chart, no script, and a Content-Security-Policy that would stop a script or a
-//! network request even if one slipped in. Every piece of user text goes through [`escape`].
+//! network request even if one slipped in. Every piece of user text goes through [`escape`](super::escape::escape).
 
 use std::fmt::Write as _;
 
 use super::chart;
-use super::time::time_string;
+use super::escape::escape;
+use super::time::{span_label, time_string};
 use super::{EntryName, Report};
-
-/// `s` safe as HTML text and as a quoted attribute value: `& < > " '` become entities.
-pub(crate) fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 const STYLE: &str = r#"
 :root { color-scheme: light; }
@@ -79,14 +64,13 @@ pub(crate) fn render(report: &Report) -> String {
 <main>
 <header>
 <h1>reqdoctor report</h1>
-<p class="period">{} – {} UTC · {} day{}</p>
+<p class="period">{} – {} UTC · {}</p>
 "#,
         escape(&p.since_utc),
         escape(&p.until_utc),
         escape(&p.since_utc),
         escape(&p.until_utc),
-        p.days,
-        if p.days == 1 { "" } else { "s" }
+        span_label(p.until - p.since)
     );
     if report.is_empty() {
         h.push_str(
@@ -241,19 +225,5 @@ fn entry_cell(e: &EntryName) -> String {
             r#"<span class="id">{}</span> <span class="unknown">not in the knowledge files</span>"#,
             escape(&e.entry_id)
         )
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn escapes_everything_that_matters() {
-        assert_eq!(
-            escape(r#"<script>alert("x" & 'y')</script>"#),
-            "&lt;script&gt;alert(&quot;x&quot; &amp; &#39;y&#39;)&lt;/script&gt;"
-        );
-        assert_eq!(escape("报错 14"), "报错 14");
     }
 }

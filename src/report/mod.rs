@@ -29,6 +29,7 @@ pub mod stats;
 
 mod chart;
 mod display;
+mod escape;
 mod html;
 mod normalize;
 mod table;

@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 use super::display::{display_text, truncate_width, width};
-use super::time::{short_day_string, time_string};
+use super::time::{short_day_string, span_label, time_string};
 use super::Report;
 
 /// Widest question or sample shown, in terminal columns.
@@ -29,11 +29,10 @@ pub(crate) fn render(report: &Report) -> String {
     let t = &report.totals;
     let _ = writeln!(
         out,
-        "reqdoctor report: {} – {} UTC ({} day{})",
+        "reqdoctor report: {} – {} UTC ({})",
         p.since_utc,
         p.until_utc,
-        p.days,
-        plural(p.days as u64)
+        span_label(p.until - p.since)
     );
     if report.is_empty() {
         out.push_str(

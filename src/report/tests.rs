@@ -270,3 +270,15 @@ fn replies_outside_the_period_are_noted() {
         r.notes
     );
 }
+
+/// `--since 7d` run at noon touches eight calendar days; the heading still says 7 days.
+#[test]
+fn period_heading_counts_its_length_not_the_days_it_touches() {
+    let mut i = input();
+    i.since += 12 * 3_600;
+    i.until += 12 * 3_600;
+    let r = Report::build(i, &titles);
+    assert_eq!(r.period.days, 8);
+    assert!(r.to_table().contains(" UTC (7 days)\n"));
+    assert!(r.to_html().contains(" UTC · 7 days</p>"));
+}

@@ -47,6 +47,20 @@ pub(crate) fn time_string(t: UnixTime) -> String {
     )
 }
 
+/// How long a period is, for its heading: `7 days`, `1 day`, `36 hours`, `90 minutes`.
+/// Counted from its length, not from the calendar days it touches (`--since 7d` started at
+/// noon touches eight).
+pub(crate) fn span_label(secs: UnixTime) -> String {
+    let (n, unit) = if secs % DAY == 0 {
+        (secs / DAY, "day")
+    } else if secs % 3_600 == 0 {
+        (secs / 3_600, "hour")
+    } else {
+        ((secs + 59) / 60, "minute")
+    };
+    format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

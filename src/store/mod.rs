@@ -36,6 +36,9 @@ pub enum StoreError {
         /// What is wrong with it.
         message: String,
     },
+    /// The database exists but the bot never set it up (no migrations ran there).
+    #[error("database {0} has no reqdoctor tables: run the bot with it first, or pass the bot's --database")]
+    NoSchema(String),
     /// Migrations have not run yet (the database was unreachable so far).
     #[error("database {0} is not ready yet (migrations have not run)")]
     NotReady(String),
@@ -90,16 +93,21 @@ pub enum Location {
 
 impl Location {
     /// `postgres://…`/`postgresql://…` is PostgreSQL; `sqlite://PATH`, `sqlite:PATH` or a
-    /// plain path is a SQLite file.
+    /// plain path is a SQLite file. As in sqlx, a SQLite URL's `?mode=…` and other options
+    /// are not part of the file name; the bot always opens read-write and creates the file,
+    /// `reqdoctor report` always opens read-only.
     pub fn parse(s: &str) -> Location {
         let s = s.trim();
         if s.starts_with("postgres://") || s.starts_with("postgresql://") {
             return Location::Postgres(s.to_string());
         }
-        let path = s
+        let path = match s
             .strip_prefix("sqlite://")
             .or_else(|| s.strip_prefix("sqlite:"))
-            .unwrap_or(s);
+        {
+            Some(url) => url.split_once('?').map_or(url, |(path, _options)| path),
+            None => s,
+        };
         Location::Sqlite(path.into())
     }
 
@@ -180,8 +188,71 @@ impl Store {
     /// A store at `location`. Nothing is connected yet (an unreachable database is not an
     /// error here); call [`Store::migrate`] before use.
     pub fn open(location: &Location) -> Result<Store, StoreError> {
+        Store::open_with(location, false)
+    }
+
+    /// Reads an existing database and never writes to it (`reqdoctor report`): SQLite opens
+    /// read-only, PostgreSQL sessions are read-only, no migrations run. A database the bot
+    /// never set up is [`StoreError::NoSchema`].
+    pub async fn open_read_only(location: &Location) -> Result<Store, StoreError> {
+        let store = Store::open_with(location, true)?;
+        store
+            .ready
+            .store(true, std::sync::atomic::Ordering::Release);
+        let check = store
+            .op("reading the schema version", async {
+                with_pool!(store, pool => sqlx::query_scalar::<_, i64>(
+                    "SELECT COUNT(*) FROM _sqlx_migrations"
+                )
+                .fetch_one(pool)
+                .await)
+            })
+            .await;
+        match check {
+            Ok(n) if n > 0 => Ok(store),
+            Ok(_)
+            | Err(StoreError::Query {
+                source: sqlx::Error::Database(_),
+                ..
+            }) => Err(StoreError::NoSchema(store.location.clone())),
+            // The pool retries until its time is up and keeps only "timed out": one direct
+            // attempt tells why (connection refused, unknown host, bad password…).
+            Err(StoreError::Query {
+                source: sqlx::Error::PoolTimedOut,
+                ..
+            }) => Err(store.why_unreachable().await),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The error of one direct connection attempt, for a pool that only says it timed out.
+    async fn why_unreachable(&self) -> StoreError {
+        use sqlx::ConnectOptions as _;
+        let attempt =
+            async { with_pool!(self, pool => pool.connect_options().connect().await.map(drop)) };
+        match tokio::time::timeout(self.op_timeout, attempt).await {
+            Ok(Err(source)) => StoreError::Query {
+                location: self.location.clone(),
+                what: "connecting",
+                source,
+            },
+            Ok(Ok(())) | Err(_) => StoreError::Timeout {
+                location: self.location.clone(),
+                what: "connecting",
+                limit: self.op_timeout,
+            },
+        }
+    }
+
+    fn open_with(location: &Location, read_only: bool) -> Result<Store, StoreError> {
         let redacted = location.redacted();
         let backend = match location {
+            Location::Sqlite(path) if read_only => Backend::Sqlite(
+                SqlitePoolOptions::new()
+                    .max_connections(1)
+                    .acquire_timeout(DEFAULT_OP_TIMEOUT)
+                    .connect_lazy_with(SqliteConnectOptions::new().filename(path).read_only(true)),
+            ),
             Location::Sqlite(path) => {
                 let options = SqliteConnectOptions::new()
                     .filename(path)
@@ -200,11 +271,14 @@ impl Store {
                 )
             }
             Location::Postgres(url) => {
-                let options =
+                let mut options =
                     PgConnectOptions::from_str(url).map_err(|e| StoreError::Location {
                         location: redacted.clone(),
                         message: redact_url(&e.to_string()),
                     })?;
+                if read_only {
+                    options = options.options([("default_transaction_read_only", "on")]);
+                }
                 Backend::Postgres(
                     PgPoolOptions::new()
                         .max_connections(8)
@@ -740,6 +814,18 @@ mod tests {
             Location::parse("reqdoctor.db"),
             Location::Sqlite("reqdoctor.db".into())
         );
+    }
+
+    /// `sqlite://x.db?mode=ro` once became a file named `x.db?mode=ro`.
+    #[test]
+    fn sqlite_url_options_are_not_part_of_the_file_name() {
+        for url in ["sqlite://x.db?mode=ro", "sqlite:x.db?mode=rwc&cache=shared"] {
+            assert_eq!(
+                Location::parse(url),
+                Location::Sqlite("x.db".into()),
+                "{url}"
+            );
+        }
     }
 
     #[test]

@@ -134,6 +134,10 @@ macro_rules! on_both_backends {
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            #[cfg_attr(
+                reqdoctor_no_postgres,
+                ignore = "REQDOCTOR_TEST_POSTGRES is not set: PostgreSQL not tested"
+            )]
             async fn postgres() {
                 if let Some(db) = $crate::common::db::TestDb::postgres().await {
                     super::$name(&db).await;

@@ -138,6 +138,8 @@ async fn the_binary_answers_through_the_api_override_and_stops_on_sigterm() {
         [
             "GET /api/v10/users/@me".to_string(),
             "GET /api/v10/gateway".to_string(),
+            // REQDOCTOR_SHARDS defaults to auto: Discord's recommended shard count.
+            "GET /api/v10/gateway/bot".to_string(),
             format!("PUT /api/v10/applications/{BOT}/commands"),
         ]
     );

@@ -20,6 +20,7 @@ pub mod policy;
 pub mod reload;
 pub mod rest;
 pub mod settings;
+pub mod shards;
 pub mod tracker;
 
 #[cfg(test)]
@@ -353,7 +354,14 @@ impl Bot {
             tracing::info!("shutting down");
             stopper.stop().await;
         });
-        let result = self.client.start().await;
+        let result = match self.data.settings.shards {
+            shards::Shards::Auto => self.client.start_autosharded().await,
+            shards::Shards::Count(n) => self.client.start_shards(n).await,
+            // serenity's range end is inclusive here (it starts `end - start + 1` shards).
+            shards::Shards::Range { first, last, total } => {
+                self.client.start_shard_range(first..last, total).await
+            }
+        };
         watcher.abort();
         maintenance.abort();
         result.map_err(|e| match e {

@@ -1,0 +1,146 @@
+//! The bot as a fleet: several `reqdoctor run` processes splitting the gateway shards, as
+//! Discord routes each server's events to shard `(guild_id >> 22) % total`.
+
+mod bot_process;
+mod fake_discord;
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use bot_process::Process;
+use fake_discord::{guild, ids::*, in_guild, message, move_to_guild, FakeDiscord, TOKEN};
+
+const ERROR_14: &str =
+    "my.request fails:\n```\n{error: 14, status: 13, errorMessage: \"JSON parse data error\"}\n```";
+
+/// Servers the bot is in: two per shard of four.
+const GUILDS: u64 = 8;
+
+fn spawn(fake: &FakeDiscord, tag: &str, shards: &str, channels: &str) -> Process {
+    let api = fake.url_for(tag);
+    Process::spawn(
+        &["run"],
+        &[
+            ("DISCORD_TOKEN", TOKEN),
+            ("REQDOCTOR_DISCORD_API", &api),
+            ("REQDOCTOR_SHARDS", shards),
+            ("REQDOCTOR_AUTOREPLY_CHANNELS", channels),
+            ("REQDOCTOR_COOLDOWN_SECS", "0"),
+            ("REQDOCTOR_USER_LIMIT", "0"),
+        ],
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_split_four_shards_and_answer_each_message_once_from_its_owner() {
+    let fake = FakeDiscord::start().await;
+    fake.set_guilds(GUILDS);
+    let channels: Vec<String> = (0..GUILDS)
+        .map(|k| in_guild(k, AUTO).to_string())
+        .collect();
+    let channels = channels.join(",");
+    let mut a = spawn(&fake, "a", "0-1/4", &channels);
+    let mut b = spawn(&fake, "b", "2-3/4", &channels);
+    // serenity starts a process's shards 5 s apart.
+    fake.wait_identified(4, Duration::from_secs(20)).await;
+    let mut identified = fake.identified();
+    identified.sort();
+    let tag = |t: &str| Some(t.to_string());
+    assert_eq!(
+        identified,
+        [
+            (tag("a"), 0, 4),
+            (tag("a"), 1, 4),
+            (tag("b"), 2, 4),
+            (tag("b"), 3, 4)
+        ],
+        "each process identifies its own shard range"
+    );
+    // Both processes have registered their commands (their event handlers run).
+    fake.wait_for("two registrations", Duration::from_secs(5), |_| {
+        fake.requests()
+            .iter()
+            .filter(|r| r.method == "PUT" && r.path.contains("/commands"))
+            .count()
+            == 2
+    })
+    .await;
+
+    let mut owner = HashMap::new();
+    for round in 0..3 {
+        for k in 0..GUILDS {
+            let id = 1_910_000_000_000_000_000 + round * 100 + k;
+            let mut m = message(id, ERROR_14);
+            move_to_guild(&mut m, k);
+            assert_eq!(m["guild_id"], guild(k).to_string());
+            fake.send_message(m);
+            let shard = (guild(k) >> 22) % 4;
+            owner.insert(id, if shard < 2 { "a" } else { "b" });
+        }
+    }
+    for id in owner.keys() {
+        fake.wait_for(&format!("a reply to {id}"), Duration::from_secs(10), |r| {
+            r.is_message_post() && r.reply_to() == Some(*id)
+        })
+        .await;
+    }
+    // Late duplicates would arrive within moments; give them the chance to.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let posts = fake.message_posts();
+    assert_eq!(posts.len(), owner.len(), "one reply per message, no more");
+    for p in &posts {
+        let trigger = p.reply_to().expect("a reply");
+        assert_eq!(
+            p.client.as_deref(),
+            Some(owner[&trigger]),
+            "message {trigger} answered by the process that owns its server's shard"
+        );
+    }
+    // Each process answered the servers of its own shards: both did some work.
+    assert!(posts.iter().any(|p| p.client.as_deref() == Some("a")));
+    assert!(posts.iter().any(|p| p.client.as_deref() == Some("b")));
+
+    for p in [&mut a, &mut b] {
+        p.signal("TERM");
+        let (status, stderr) = p.wait(Duration::from_secs(10)).await;
+        assert!(status.success(), "{status:?}\n{stderr}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn auto_runs_discords_recommended_shard_count_in_one_process() {
+    let fake = FakeDiscord::start().await;
+    fake.recommend_shards(2);
+    fake.set_guilds(2);
+    let channels = format!("{},{}", in_guild(0, AUTO), in_guild(1, AUTO));
+    let mut bot = spawn(&fake, "solo", "auto", &channels);
+    fake.wait_identified(2, Duration::from_secs(20)).await;
+    let mut identified = fake.identified();
+    identified.sort();
+    let solo = Some("solo".to_string());
+    assert_eq!(identified, [(solo.clone(), 0, 2), (solo, 1, 2)]);
+    assert!(fake
+        .requests()
+        .iter()
+        .any(|r| r.method == "GET" && r.path == "/api/v10/gateway/bot"));
+    bot.signal("TERM");
+    let (status, stderr) = bot.wait(Duration::from_secs(10)).await;
+    assert!(status.success(), "{status:?}\n{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_shard_range_is_a_located_error() {
+    let (status, stderr) = Process::spawn(
+        &["run"],
+        &[("DISCORD_TOKEN", TOKEN), ("REQDOCTOR_SHARDS", "2-4/4")],
+    )
+    .wait(Duration::from_secs(5))
+    .await;
+    assert_eq!(status.code(), Some(2));
+    assert!(
+        stderr.contains(
+            "REQDOCTOR_SHARDS: `2-4/4`: shard ids go from 0 to TOTAL-1 (3), so LAST cannot be 4"
+        ),
+        "{stderr}"
+    );
+}

@@ -73,6 +73,52 @@ async fn the_binary_answers_through_the_api_override_and_stops_on_sigterm() {
         !stderr.contains("fake.token-for-tests-only"),
         "not even part of it"
     );
+    assert!(!stderr.contains('\u{1b}'), "no ANSI escapes when stderr is a pipe");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_logs_are_one_object_per_line_without_the_token() {
+    let fake = FakeDiscord::start().await;
+    let api = fake.url();
+    let channels = AUTO.to_string();
+    let mut bot = Process::spawn(
+        &["run"],
+        &[
+            ("DISCORD_TOKEN", TOKEN),
+            ("REQDOCTOR_DISCORD_API", &api),
+            ("REQDOCTOR_AUTOREPLY_CHANNELS", &channels),
+            ("REQDOCTOR_LOG_FORMAT", "json"),
+            ("RUST_LOG", "trace"),
+        ],
+    );
+    fake.wait_ready().await;
+    fake.send_message(message(1_900_000_000_000_000_201, ERROR_14));
+    fake.reply_to(1_900_000_000_000_000_201).await;
+    bot.signal("TERM");
+    let (status, stderr) = bot.wait(Duration::from_secs(5)).await;
+    assert!(status.success(), "{status:?}\n{stderr}");
+    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert!(lines.len() > 5, "{stderr}");
+    for line in &lines {
+        let v: serde_json::Value = serde_json::from_str(line)
+            .unwrap_or_else(|e| panic!("not one JSON object per line ({e}): {line}"));
+        assert!(v["level"].is_string() && v["fields"].is_object(), "{line}");
+    }
+    assert!(
+        lines.iter().any(|l| l.contains("\"message\":\"answered\"")),
+        "the answer is logged: {stderr}"
+    );
+    assert!(!stderr.contains("fake.token-for-tests-only"), "the token is never logged");
+    assert!(!stderr.contains('\u{1b}'), "no ANSI escapes");
+
+    let (status, stderr) = Process::spawn(&["run"], &[("REQDOCTOR_LOG_FORMAT", "xml")])
+        .wait(Duration::from_secs(5))
+        .await;
+    assert_eq!(status.code(), Some(2));
+    assert!(
+        stderr.contains("REQDOCTOR_LOG_FORMAT: `xml` is not text or json"),
+        "{stderr}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

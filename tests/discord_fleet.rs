@@ -144,3 +144,97 @@ async fn a_bad_shard_range_is_a_located_error() {
         "{stderr}"
     );
 }
+
+/// A free port on 127.0.0.1.
+fn free_addr() -> String {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().to_string()
+}
+
+async fn get(url: &str) -> (u16, String) {
+    for _ in 0..200 {
+        if let Ok(r) = reqwest::get(url).await {
+            return (r.status().as_u16(), r.text().await.unwrap_or_default());
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("nothing serves {url}");
+}
+
+/// The value of one sample line of the text format.
+fn sample(text: &str, name: &str) -> f64 {
+    text.lines()
+        .find_map(|l| l.strip_prefix(name).and_then(|v| v.strip_prefix(' ')))
+        .unwrap_or_else(|| panic!("no {name} in\n{text}"))
+        .trim()
+        .parse()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_and_health_are_served_while_the_bot_answers() {
+    let fake = FakeDiscord::start().await;
+    let addr = free_addr();
+    let api = fake.url();
+    let channels = AUTO.to_string();
+    let mut bot = Process::spawn(
+        &["run"],
+        &[
+            ("DISCORD_TOKEN", TOKEN),
+            ("REQDOCTOR_DISCORD_API", &api),
+            ("REQDOCTOR_AUTOREPLY_CHANNELS", &channels),
+            ("REQDOCTOR_METRICS_ADDR", &addr),
+        ],
+    );
+    fake.wait_ready().await;
+    fake.send_message(message(1_920_000_000_000_000_001, ERROR_14));
+    fake.reply_to(1_920_000_000_000_000_001).await;
+    fake.send_message(message(1_920_000_000_000_000_002, "anyone up for lunch?"));
+    fake.fail_next("POST", "/messages", 503, 1);
+    fake.send_message(message(1_920_000_000_000_000_003, ERROR_14.replace("14", "11").as_str()));
+    // A sentinel: once it is answered, the messages before it have been handled.
+    fake.send_message(message(
+        1_920_000_000_000_000_004,
+        "wx.request 一直报 {\"errMsg\":\"request:fail timeout\"}",
+    ));
+    fake.reply_to(1_920_000_000_000_000_004).await;
+
+    let (status, text) = get(&format!("http://{addr}/metrics")).await;
+    assert_eq!(status, 200);
+    assert!(sample(&text, "reqdoctor_messages_seen_total") >= 4.0, "{text}");
+    assert_eq!(
+        sample(&text, "reqdoctor_answers_total{entry=\"alipay.error.14\"}"),
+        1.0
+    );
+    assert!(sample(&text, "reqdoctor_silent_total") >= 1.0, "{text}");
+    assert_eq!(sample(&text, "reqdoctor_rest_errors_total{status=\"503\"}"), 1.0);
+    assert!(sample(&text, "reqdoctor_reply_latency_seconds_count") >= 2.0);
+    assert_eq!(sample(&text, "reqdoctor_shards_connected"), 1.0);
+    assert_eq!(sample(&text, "reqdoctor_store_timeouts_total"), 0.0);
+    let (status, body) = get(&format!("http://{addr}/healthz")).await;
+    assert_eq!((status, body.as_str()), (200, "ok: 1 of 1 shards connected, store answers\n"));
+    bot.signal("TERM");
+    let (status, stderr) = bot.wait(Duration::from_secs(10)).await;
+    assert!(status.success(), "{status:?}\n{stderr}");
+
+    // A store that cannot answer: 503 with the reason.
+    let fake = FakeDiscord::start().await;
+    let addr = free_addr();
+    let api = fake.url();
+    let mut bot = Process::spawn(
+        &["run"],
+        &[
+            ("DISCORD_TOKEN", TOKEN),
+            ("REQDOCTOR_DISCORD_API", &api),
+            ("REQDOCTOR_METRICS_ADDR", &addr),
+            ("REQDOCTOR_DATABASE", "/nonexistent-dir/reqdoctor.db"),
+        ],
+    );
+    fake.wait_ready().await;
+    let (status, body) = get(&format!("http://{addr}/healthz")).await;
+    assert_eq!(status, 503, "{body}");
+    assert!(body.starts_with("unhealthy: store: database sqlite:/nonexistent-dir/reqdoctor.db"), "{body}");
+    bot.signal("TERM");
+    let (status, stderr) = bot.wait(Duration::from_secs(10)).await;
+    assert!(status.success(), "{status:?}\n{stderr}");
+}

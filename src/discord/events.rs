@@ -96,6 +96,8 @@ async fn facts(ctx: &SerenityContext, data: &Data, msg: &Message) -> MessageFact
 }
 
 async fn on_message(ctx: &SerenityContext, data: &Data, msg: &Message) {
+    let received = Instant::now();
+    crate::metrics::message_seen();
     let facts = facts(ctx, data, msg).await;
     if facts.is_self || facts.author_is_bot || facts.is_webhook || facts.is_system {
         return;
@@ -131,6 +133,7 @@ async fn on_message(ctx: &SerenityContext, data: &Data, msg: &Message) {
                 trigger = facts.id,
                 worth_review, "no confident answer; staying silent"
             );
+            crate::metrics::silent();
             if let (true, true, Some(guild)) = (worth_review, here.review_log, guild) {
                 log_review(
                     data,
@@ -153,6 +156,7 @@ async fn on_message(ctx: &SerenityContext, data: &Data, msg: &Message) {
         guild,
         thread: facts.thread_parent.is_some(),
         mode,
+        received,
     };
     deliver(ctx, data, trigger, said, &here).await;
 }
@@ -171,6 +175,7 @@ async fn offer_maybe(
         return;
     }
     debug!(trigger = facts.id, entry = %candidate.id, score = candidate.score, "offered a 💡");
+    crate::metrics::maybe_offered();
     data.offers.offer(
         facts.id,
         Offer {
@@ -228,6 +233,7 @@ async fn on_reaction(ctx: &SerenityContext, data: &Data, r: &Reaction) {
         guild: offer.guild,
         thread: offer.thread_parent.is_some(),
         mode: Mode::Auto,
+        received: Instant::now(),
     };
     if !deliver(ctx, data, trigger, said, &here).await {
         data.offers.restore(r.message_id.get(), offer);
@@ -240,6 +246,8 @@ struct Trigger {
     guild: Option<u64>,
     thread: bool,
     mode: Mode,
+    /// When the event that asked for the reply arrived.
+    received: Instant,
 }
 
 /// Sends `said` as the one reply to `trigger` under the reply policy (cooldown, once per
@@ -256,6 +264,7 @@ async fn deliver(
         guild,
         thread,
         mode,
+        received,
     } = trigger;
     let id = target.message.get();
     let channel = target.channel.get();
@@ -299,6 +308,8 @@ async fn deliver(
         }
     };
     info!(trigger = id, reply = %reply.id, entry = ?said.entry_id, ?mode, "answered");
+    crate::metrics::answered(said.entry_id.as_deref());
+    crate::metrics::reply_latency(received.elapsed());
     if let Some(entry) = &said.entry_id {
         record_reply(data, reply.id.get(), guild, channel, entry);
     }
@@ -366,7 +377,12 @@ fn log_review(
     };
     tokio::spawn(async move {
         match store.log_review(&item, reply_id).await {
-            Ok(_) => debug!(guild, channel, kind = item.kind.as_str(), "review log"),
+            Ok(added) => {
+                if added {
+                    crate::metrics::review_row();
+                }
+                debug!(guild, channel, kind = item.kind.as_str(), "review log")
+            }
             Err(e) => warn!("could not write the review log: {e}"),
         }
     });
@@ -497,6 +513,9 @@ async fn on_component(ctx: &SerenityContext, data: &Data, c: &ComponentInteracti
             let recorded = match saved {
                 Ok(Ok((recorded, tally))) => {
                     info!(entry = %vote.entry_id, helpful, up = tally.helpful, down = tally.not_helpful, "feedback");
+                    if !matches!(recorded, Recorded::Unchanged) {
+                        crate::metrics::vote(helpful);
+                    }
                     Some(recorded)
                 }
                 Ok(Err(e)) => {

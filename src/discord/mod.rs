@@ -19,6 +19,7 @@ pub mod maybe;
 pub mod policy;
 pub mod reload;
 pub mod rest;
+pub mod serve;
 pub mod settings;
 pub mod shards;
 pub mod tracker;
@@ -94,6 +95,14 @@ pub enum BotError {
     /// the bot answers with defaults until it is back).
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
+    /// `/metrics` and `/healthz` cannot be served.
+    #[error("cannot serve metrics on {addr} (REQDOCTOR_METRICS_ADDR): {source}")]
+    Metrics {
+        /// The address asked for.
+        addr: std::net::SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
     /// The async runtime could not start.
     #[error("cannot start the async runtime: {0}")]
     Runtime(std::io::Error),
@@ -347,6 +356,15 @@ impl Bot {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), BotError> {
         let stopper = self.stopper();
+        let metrics = match self.data.settings.metrics_addr {
+            Some(addr) => {
+                let manager = self.client.shard_manager.clone();
+                let (shards, store) = (self.data.settings.shards, self.data.store.clone());
+                let server = serve::start(addr, manager, shards, store).await;
+                Some(server.map_err(|source| BotError::Metrics { addr, source })?)
+            }
+            None => None,
+        };
         let maintenance = tokio::spawn(store_maintenance(self.data.clone()));
         let _knowledge_watcher = reload::watch(&self.data);
         let watcher = tokio::spawn(async move {
@@ -364,6 +382,9 @@ impl Bot {
         };
         watcher.abort();
         maintenance.abort();
+        if let Some(server) = metrics {
+            server.abort();
+        }
         result.map_err(|e| match e {
             serenity::Error::Gateway(serenity::GatewayError::DisallowedGatewayIntents) => {
                 BotError::MessageContentIntent

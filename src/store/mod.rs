@@ -292,11 +292,14 @@ impl Store {
                 what,
                 source,
             }),
-            Err(_) => Err(StoreError::Timeout {
-                location: self.location.clone(),
-                what,
-                limit: self.op_timeout,
-            }),
+            Err(_) => {
+                crate::metrics::store_timeout();
+                Err(StoreError::Timeout {
+                    location: self.location.clone(),
+                    what,
+                    limit: self.op_timeout,
+                })
+            }
         }
     }
 
@@ -686,6 +689,14 @@ impl Store {
                 replies: n.max(0) as u64,
             })
             .collect())
+    }
+
+    /// Checks that the database answers (`SELECT 1`), for health checks.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        self.op("answering a health check", async {
+            with_pool!(self, pool => sqlx::query("SELECT 1").execute(pool).await.map(|_| ()))
+        })
+        .await
     }
 
     /// Closes every connection (waits for running operations).

@@ -238,3 +238,140 @@ async fn metrics_and_health_are_served_while_the_bot_answers() {
     let (status, stderr) = bot.wait(Duration::from_secs(10)).await;
     assert!(status.success(), "{status:?}\n{stderr}");
 }
+
+/// A bot on the SQLite file `db`, answering every message in AUTO (no cooldown, no limit).
+fn spawn_on(fake: &FakeDiscord, db: &std::path::Path) -> Process {
+    let api = fake.url();
+    let channels = AUTO.to_string();
+    Process::spawn(
+        &["run"],
+        &[
+            ("DISCORD_TOKEN", TOKEN),
+            ("REQDOCTOR_DISCORD_API", &api),
+            ("REQDOCTOR_AUTOREPLY_CHANNELS", &channels),
+            ("REQDOCTOR_DATABASE", db.to_str().unwrap()),
+            ("REQDOCTOR_COOLDOWN_SECS", "0"),
+            ("REQDOCTOR_USER_LIMIT", "0"),
+        ],
+    )
+}
+
+/// Waits until the bot has registered its commands `n` times (one per process start).
+async fn wait_registrations(fake: &FakeDiscord, n: usize) {
+    fake.wait_for("command registration", Duration::from_secs(10), |_| {
+        fake.requests()
+            .iter()
+            .filter(|r| r.method == "PUT" && r.path.contains("/commands"))
+            .count()
+            >= n
+    })
+    .await;
+}
+
+/// The message ids claimed in the SQLite file `db`.
+async fn claims(db: &std::path::Path) -> Vec<u64> {
+    use sqlx::Connection;
+    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", db.display()))
+        .await
+        .unwrap();
+    let rows: Vec<(i64,)> = sqlx::query_as("SELECT message_id FROM message_claims")
+        .fetch_all(&mut conn)
+        .await
+        .unwrap();
+    rows.into_iter().map(|(id,)| id as u64).collect()
+}
+
+fn answers(fake: &FakeDiscord, trigger: u64) -> usize {
+    fake.message_posts()
+        .iter()
+        .filter(|p| p.reply_to() == Some(trigger))
+        .count()
+}
+
+const SENTINEL: &str = "wx.request 一直报 {\"errMsg\":\"request:fail timeout\"}";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_process_killed_between_claim_and_post_leaves_the_message_unanswered() {
+    let fake = FakeDiscord::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("claims.db");
+    let mut first = spawn_on(&fake, &db);
+    wait_registrations(&fake, 1).await;
+    // Discord fails every post: the bot has claimed the message and is retrying the post.
+    fake.fail_next("POST", "/messages", 500, 1000);
+    let question = 1_930_000_000_000_000_001;
+    fake.send_message(message(question, ERROR_14));
+    fake.wait_for("a failed post", Duration::from_secs(5), |r| {
+        r.method == "POST" && r.path.ends_with("/messages") && r.status == 500
+    })
+    .await;
+    first.signal("KILL");
+    first.wait(Duration::from_secs(5)).await;
+    fake.clear_failures();
+    assert_eq!(claims(&db).await, [question], "claimed before the post");
+
+    // The next process gets the message again (a gateway replay) and sees the claim.
+    let mut second = spawn_on(&fake, &db);
+    wait_registrations(&fake, 2).await;
+    fake.send_message(message(question, ERROR_14));
+    let sentinel = 1_930_000_000_000_000_002;
+    fake.send_message(message(sentinel, SENTINEL));
+    fake.reply_to(sentinel).await;
+    assert_eq!(
+        answers(&fake, question),
+        0,
+        "at most once: the message stays unanswered rather than risk a second reply"
+    );
+    second.signal("TERM");
+    let (status, stderr) = second.wait(Duration::from_secs(10)).await;
+    assert!(status.success(), "{status:?}\n{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_mid_stream_answers_no_message_twice() {
+    let fake = FakeDiscord::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("claims.db");
+    let mut first = spawn_on(&fake, &db);
+    wait_registrations(&fake, 1).await;
+    let stream: Vec<u64> = (0..40).map(|i| 1_940_000_000_000_000_000 + i).collect();
+    for id in &stream {
+        fake.send_message(message(*id, ERROR_14));
+    }
+    // Kill it once some answers are out and others are not.
+    fake.wait_for("ten replies", Duration::from_secs(10), |_| {
+        fake.message_posts().len() >= 10
+    })
+    .await;
+    first.signal("KILL");
+    first.wait(Duration::from_secs(5)).await;
+
+    // The next process gets the whole stream again (at-least-once delivery).
+    let mut second = spawn_on(&fake, &db);
+    wait_registrations(&fake, 2).await;
+    for id in &stream {
+        fake.send_message(message(*id, ERROR_14));
+    }
+    let sentinel = 1_940_000_000_000_000_100;
+    fake.send_message(message(sentinel, SENTINEL));
+    fake.reply_to(sentinel).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let claimed = claims(&db).await;
+    let mut unanswered = Vec::new();
+    for id in &stream {
+        let n = answers(&fake, *id);
+        assert!(n <= 1, "message {id} answered {n} times");
+        assert!(claimed.contains(id), "message {id} was claimed");
+        if n == 0 {
+            unanswered.push(*id);
+        }
+    }
+    // Only what the killed process had claimed and not yet posted can stay unanswered.
+    assert!(
+        unanswered.len() < stream.len() - 10,
+        "the second process answered the rest: {unanswered:?}"
+    );
+    second.signal("TERM");
+    let (status, stderr) = second.wait(Duration::from_secs(10)).await;
+    assert!(status.success(), "{status:?}\n{stderr}");
+}

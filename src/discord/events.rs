@@ -295,10 +295,24 @@ async fn deliver(
             return true;
         }
     }
+    // One reply per message across processes and restarts: whoever claims it replies. A
+    // store that cannot answer does not stop the answer (this process still never answers
+    // a message twice itself).
+    match data.store.claim_message(id, store::now()).await {
+        Ok(true) => {}
+        Ok(false) => {
+            debug!(trigger = id, "claimed by another process or an earlier run; not answering");
+            return true;
+        }
+        Err(e) => debug!(trigger = id, "could not claim the message: {e}; answering anyway"),
+    }
     data.tracker.sending(id);
     let reply = match rest::send_reply(ctx, target, &said).await {
         Ok(r) => r,
         Err(e) => {
+            if let Err(e) = data.store.release_claim(id).await {
+                debug!(trigger = id, "could not release the claim: {e}");
+            }
             data.tracker.abandon(id);
             if let Some(entry) = &said.entry_id {
                 data.policy.release(scope, entry);

@@ -400,6 +400,9 @@ impl Bot {
     }
 }
 
+/// How long a message's reply claim is kept: far longer than any gateway replay.
+const CLAIM_RETENTION: std::time::Duration = std::time::Duration::from_secs(2 * 86_400);
+
 /// How often the review log is purged of old rows.
 const PURGE_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
 
@@ -423,6 +426,10 @@ async fn store_maintenance(data: Data) {
             Ok(0) => {}
             Ok(n) => tracing::info!(rows = n, "review log: removed rows past their retention"),
             Err(e) => tracing::warn!("review log purge failed: {e}"),
+        }
+        let claims_cutoff = crate::store::now() - CLAIM_RETENTION.as_secs() as i64;
+        if let Err(e) = data.store.purge_claims(claims_cutoff).await {
+            tracing::warn!("message claims purge failed: {e}");
         }
         tokio::time::sleep(PURGE_EVERY).await;
     }

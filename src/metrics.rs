@@ -46,11 +46,7 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
         reply_latency: Histogram::new(exponential_buckets(0.0005, 2.0, 15)),
         shards_connected: Gauge::default(),
     };
-    registry.register(
-        "messages_seen",
-        "Messages received",
-        m.messages.clone(),
-    );
+    registry.register("messages_seen", "Messages received", m.messages.clone());
     registry.register("answers", "Replies sent, by entry id", m.answers.clone());
     registry.register(
         "silent",
@@ -186,10 +182,22 @@ mod tests {
             text.contains("reqdoctor_answers_total{entry=\"alipay.error.14\"} "),
             "{text}"
         );
-        assert!(text.contains("reqdoctor_votes_total{vote=\"down\"} "), "{text}");
-        assert!(text.contains("reqdoctor_rest_errors_total{status=\"503\"} "), "{text}");
-        assert!(text.contains("reqdoctor_reply_latency_seconds_bucket{le="), "{text}");
-        assert!(text.contains("# TYPE reqdoctor_shards_connected gauge"), "{text}");
+        assert!(
+            text.contains("reqdoctor_votes_total{vote=\"down\"} "),
+            "{text}"
+        );
+        assert!(
+            text.contains("reqdoctor_rest_errors_total{status=\"503\"} "),
+            "{text}"
+        );
+        assert!(
+            text.contains("reqdoctor_reply_latency_seconds_bucket{le="),
+            "{text}"
+        );
+        assert!(
+            text.contains("# TYPE reqdoctor_shards_connected gauge"),
+            "{text}"
+        );
         assert!(text.ends_with("# EOF\n"), "{text}");
     }
 }

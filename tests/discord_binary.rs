@@ -73,7 +73,10 @@ async fn the_binary_answers_through_the_api_override_and_stops_on_sigterm() {
         !stderr.contains("fake.token-for-tests-only"),
         "not even part of it"
     );
-    assert!(!stderr.contains('\u{1b}'), "no ANSI escapes when stderr is a pipe");
+    assert!(
+        !stderr.contains('\u{1b}'),
+        "no ANSI escapes when stderr is a pipe"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -108,7 +111,10 @@ async fn json_logs_are_one_object_per_line_without_the_token() {
         lines.iter().any(|l| l.contains("\"message\":\"answered\"")),
         "the answer is logged: {stderr}"
     );
-    assert!(!stderr.contains("fake.token-for-tests-only"), "the token is never logged");
+    assert!(
+        !stderr.contains("fake.token-for-tests-only"),
+        "the token is never logged"
+    );
     assert!(!stderr.contains('\u{1b}'), "no ANSI escapes");
 
     let (status, stderr) = Process::spawn(&["run"], &[("REQDOCTOR_LOG_FORMAT", "xml")])

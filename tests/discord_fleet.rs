@@ -35,9 +35,7 @@ fn spawn(fake: &FakeDiscord, tag: &str, shards: &str, channels: &str) -> Process
 async fn two_processes_split_four_shards_and_answer_each_message_once_from_its_owner() {
     let fake = FakeDiscord::start().await;
     fake.set_guilds(GUILDS);
-    let channels: Vec<String> = (0..GUILDS)
-        .map(|k| in_guild(k, AUTO).to_string())
-        .collect();
+    let channels: Vec<String> = (0..GUILDS).map(|k| in_guild(k, AUTO).to_string()).collect();
     let channels = channels.join(",");
     let mut a = spawn(&fake, "a", "0-1/4", &channels);
     let mut b = spawn(&fake, "b", "2-3/4", &channels);
@@ -191,7 +189,10 @@ async fn metrics_and_health_are_served_while_the_bot_answers() {
     fake.reply_to(1_920_000_000_000_000_001).await;
     fake.send_message(message(1_920_000_000_000_000_002, "anyone up for lunch?"));
     fake.fail_next("POST", "/messages", 503, 1);
-    fake.send_message(message(1_920_000_000_000_000_003, ERROR_14.replace("14", "11").as_str()));
+    fake.send_message(message(
+        1_920_000_000_000_000_003,
+        ERROR_14.replace("14", "11").as_str(),
+    ));
     // A sentinel: once it is answered, the messages before it have been handled.
     fake.send_message(message(
         1_920_000_000_000_000_004,
@@ -201,18 +202,27 @@ async fn metrics_and_health_are_served_while_the_bot_answers() {
 
     let (status, text) = get(&format!("http://{addr}/metrics")).await;
     assert_eq!(status, 200);
-    assert!(sample(&text, "reqdoctor_messages_seen_total") >= 4.0, "{text}");
+    assert!(
+        sample(&text, "reqdoctor_messages_seen_total") >= 4.0,
+        "{text}"
+    );
     assert_eq!(
         sample(&text, "reqdoctor_answers_total{entry=\"alipay.error.14\"}"),
         1.0
     );
     assert!(sample(&text, "reqdoctor_silent_total") >= 1.0, "{text}");
-    assert_eq!(sample(&text, "reqdoctor_rest_errors_total{status=\"503\"}"), 1.0);
+    assert_eq!(
+        sample(&text, "reqdoctor_rest_errors_total{status=\"503\"}"),
+        1.0
+    );
     assert!(sample(&text, "reqdoctor_reply_latency_seconds_count") >= 2.0);
     assert_eq!(sample(&text, "reqdoctor_shards_connected"), 1.0);
     assert_eq!(sample(&text, "reqdoctor_store_timeouts_total"), 0.0);
     let (status, body) = get(&format!("http://{addr}/healthz")).await;
-    assert_eq!((status, body.as_str()), (200, "ok: 1 of 1 shards connected, store answers\n"));
+    assert_eq!(
+        (status, body.as_str()),
+        (200, "ok: 1 of 1 shards connected, store answers\n")
+    );
     bot.signal("TERM");
     let (status, stderr) = bot.wait(Duration::from_secs(10)).await;
     assert!(status.success(), "{status:?}\n{stderr}");
@@ -233,7 +243,10 @@ async fn metrics_and_health_are_served_while_the_bot_answers() {
     fake.wait_ready().await;
     let (status, body) = get(&format!("http://{addr}/healthz")).await;
     assert_eq!(status, 503, "{body}");
-    assert!(body.starts_with("unhealthy: store: database sqlite:/nonexistent-dir/reqdoctor.db"), "{body}");
+    assert!(
+        body.starts_with("unhealthy: store: database sqlite:/nonexistent-dir/reqdoctor.db"),
+        "{body}"
+    );
     bot.signal("TERM");
     let (status, stderr) = bot.wait(Duration::from_secs(10)).await;
     assert!(status.success(), "{status:?}\n{stderr}");
@@ -374,4 +387,41 @@ async fn a_restart_mid_stream_answers_no_message_twice() {
     second.signal("TERM");
     let (status, stderr) = second.wait(Duration::from_secs(10)).await;
     assert!(status.success(), "{status:?}\n{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_finishes_the_reply_in_flight_then_exits_0() {
+    let fake = FakeDiscord::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("drain.db");
+    let mut bot = spawn_on(&fake, &db);
+    wait_registrations(&fake, 1).await;
+    fake.hold_posts();
+    let question = 1_950_000_000_000_000_001;
+    fake.send_message(message(question, ERROR_14));
+    fake.wait_held(1, Duration::from_secs(5)).await;
+    bot.signal("TERM");
+    // The reply is still on its way: the process waits for it instead of exiting.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    if bot.exited() {
+        let (status, stderr) = bot.wait(Duration::from_secs(1)).await;
+        panic!("exited with a reply in flight: {status:?}\n{stderr}");
+    }
+    fake.release_posts();
+    let (status, stderr) = bot.wait(Duration::from_secs(12)).await;
+    assert!(status.success(), "{status:?}\n{stderr}");
+    assert_eq!(answers(&fake, question), 1, "the reply in flight went out");
+    // Its store write finished too: the reply is recorded.
+    use sqlx::Connection;
+    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", db.display()))
+        .await
+        .unwrap();
+    let (replies,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM replies")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(
+        replies, 1,
+        "the reply's store write finished before the exit"
+    );
 }

@@ -754,14 +754,28 @@ guild = "333"
     fn shards_and_metrics_address_from_file_and_env() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("bot.toml");
-        std::fs::write(&path, "shards = \"0-1/4\"\nmetrics_addr = \"127.0.0.1:9464\"\n").unwrap();
+        std::fs::write(
+            &path,
+            "shards = \"0-1/4\"\nmetrics_addr = \"127.0.0.1:9464\"\n",
+        )
+        .unwrap();
         let s = Settings::load(Some(&path), &env(&[])).unwrap();
-        assert_eq!(s.shards, Shards::Range { first: 0, last: 1, total: 4 });
+        assert_eq!(
+            s.shards,
+            Shards::Range {
+                first: 0,
+                last: 1,
+                total: 4
+            }
+        );
         assert_eq!(s.metrics_addr, Some("127.0.0.1:9464".parse().unwrap()));
         let s = Settings::load(Some(&path), &env(&[("REQDOCTOR_SHARDS", "2")])).unwrap();
         assert_eq!(s.shards, Shards::Count(2));
         std::fs::write(&path, "shards = 3\n").unwrap();
-        assert_eq!(Settings::load(Some(&path), &env(&[])).unwrap().shards, Shards::Count(3));
+        assert_eq!(
+            Settings::load(Some(&path), &env(&[])).unwrap().shards,
+            Shards::Count(3)
+        );
         assert_eq!(Settings::default().shards, Shards::Auto);
         assert_eq!(Settings::default().metrics_addr, None);
 
@@ -775,7 +789,11 @@ guild = "333"
             )
         );
         let e = Settings::load(None, &env(&[("REQDOCTOR_SHARDS", "two")])).unwrap_err();
-        assert!(e.to_string().starts_with("REQDOCTOR_SHARDS: `two` is not auto"), "{e}");
+        assert!(
+            e.to_string()
+                .starts_with("REQDOCTOR_SHARDS: `two` is not auto"),
+            "{e}"
+        );
         let e = Settings::load(None, &env(&[("REQDOCTOR_METRICS_ADDR", "localhost")])).unwrap_err();
         assert_eq!(
             e.to_string(),

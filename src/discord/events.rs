@@ -33,6 +33,10 @@ pub async fn handle(
 ) -> Result<(), BotError> {
     let ctx = framework.serenity_context;
     let data = framework.user_data;
+    // Stopping: take no new events; the ones already running finish.
+    let Some(_working) = data.drain.begin() else {
+        return Ok(());
+    };
     match event {
         FullEvent::Ready { data_about_bot } => {
             info!(user = %data_about_bot.user.name, id = %data_about_bot.user.id, guilds = data_about_bot.guilds.len(), "connected to Discord");
@@ -301,10 +305,16 @@ async fn deliver(
     match data.store.claim_message(id, store::now()).await {
         Ok(true) => {}
         Ok(false) => {
-            debug!(trigger = id, "claimed by another process or an earlier run; not answering");
+            debug!(
+                trigger = id,
+                "claimed by another process or an earlier run; not answering"
+            );
             return true;
         }
-        Err(e) => debug!(trigger = id, "could not claim the message: {e}; answering anyway"),
+        Err(e) => debug!(
+            trigger = id,
+            "could not claim the message: {e}; answering anyway"
+        ),
     }
     data.tracker.sending(id);
     let reply = match rest::send_reply(ctx, target, &said).await {
@@ -363,7 +373,9 @@ fn record_reply(data: &Data, reply_id: u64, guild: Option<u64>, channel: u64, en
         entry_id: entry.to_string(),
         at: store::now(),
     };
+    let working = data.drain.track();
     tokio::spawn(async move {
+        let _working = working;
         if let Err(e) = store.record_reply(&sent).await {
             warn!(reply = sent.reply_id, "could not record the reply: {e}");
         }
@@ -389,7 +401,9 @@ fn log_review(
         text: store::clip_review_text(text),
         at: store::now(),
     };
+    let working = data.drain.track();
     tokio::spawn(async move {
+        let _working = working;
         match store.log_review(&item, reply_id).await {
             Ok(added) => {
                 if added {

@@ -12,6 +12,7 @@ pub mod buttons;
 pub mod channels;
 pub mod commands;
 pub mod config;
+pub mod drain;
 pub mod embed;
 pub mod events;
 pub mod guilds;
@@ -133,6 +134,8 @@ pub struct Shared {
     pub knowledge_dir: Option<PathBuf>,
     /// Held while a reload runs, so reloads never overlap.
     pub reloading: tokio::sync::Mutex<()>,
+    /// Work in flight, waited for on SIGTERM.
+    pub drain: drain::Drain,
 }
 
 impl Shared {
@@ -210,6 +213,7 @@ impl Data {
             channels: channels::ChannelKinds::default(),
             knowledge_dir,
             reloading: tokio::sync::Mutex::new(()),
+            drain: drain::Drain::default(),
         }))
     }
 }
@@ -367,9 +371,11 @@ impl Bot {
         };
         let maintenance = tokio::spawn(store_maintenance(self.data.clone()));
         let _knowledge_watcher = reload::watch(&self.data);
+        let drain = self.data.drain.clone();
         let watcher = tokio::spawn(async move {
             shutdown.await;
             tracing::info!("shutting down");
+            drain.stop();
             stopper.stop().await;
         });
         let result = match self.data.settings.shards {
@@ -382,6 +388,14 @@ impl Bot {
         };
         watcher.abort();
         maintenance.abort();
+        let left = self.data.drain.wait(drain::DRAIN_LIMIT).await;
+        if left > 0 {
+            tracing::warn!(
+                left,
+                "stopped with work still in flight after {:?}",
+                drain::DRAIN_LIMIT
+            );
+        }
         if let Some(server) = metrics {
             server.abort();
         }

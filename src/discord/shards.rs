@@ -151,7 +151,10 @@ mod tests {
         );
         assert_eq!(err("0-1/0"), "`0-1/0`: TOTAL must be between 1 and 65536");
         assert_eq!(err("0-x/4"), "`0-x/4`: LAST `x` is not a whole number");
-        assert_eq!(err("99999999999"), "`99999999999`: the shard count `99999999999` is not a whole number");
+        assert_eq!(
+            err("99999999999"),
+            "`99999999999`: the shard count `99999999999` is not a whole number"
+        );
         assert_eq!(err("70000"), "70000 shards is more than 65536");
     }
 
@@ -159,7 +162,10 @@ mod tests {
     fn guilds_go_to_discords_shard() {
         // Discord's formula: (guild_id >> 22) % total.
         assert_eq!(Shards::shard_of(41771983423143937, 1), 0);
-        assert_eq!(Shards::shard_of(41771983423143937, 4), (41771983423143937u64 >> 22) as u32 % 4);
+        assert_eq!(
+            Shards::shard_of(41771983423143937, 4),
+            (41771983423143937u64 >> 22) as u32 % 4
+        );
         assert_eq!(Shards::shard_of(5 << 22, 4), 1);
         assert_eq!(Shards::shard_of(5 << 22, 0), 0, "never divides by zero");
     }

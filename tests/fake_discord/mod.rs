@@ -738,7 +738,11 @@ async fn rest(
     body: Bytes,
 ) -> Response {
     let at = Instant::now();
-    let (client, path) = match uri.path().strip_prefix("/c/").and_then(|r| r.split_once('/')) {
+    let (client, path) = match uri
+        .path()
+        .strip_prefix("/c/")
+        .and_then(|r| r.split_once('/'))
+    {
         Some((tag, rest)) => (Some(tag.to_string()), format!("/{rest}")),
         None => (None, uri.path().to_string()),
     };
@@ -753,7 +757,15 @@ async fn rest(
         }
     }
     let out = route(&fake, &method, &path, &headers, &body, client.as_deref());
-    fake.record(&method, &path, body, out.status, out.body.clone(), at, client);
+    fake.record(
+        &method,
+        &path,
+        body,
+        out.status,
+        out.body.clone(),
+        at,
+        client,
+    );
     let status = StatusCode::from_u16(out.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut response = if out.body.is_null() {
         status.into_response()

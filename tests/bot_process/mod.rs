@@ -104,6 +104,11 @@ impl Drop for Process {
 }
 
 impl Process {
+    /// Its process id.
+    pub fn id(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Whether it has exited.
     pub fn exited(&mut self) -> bool {
         self.child.try_wait().expect("try_wait").is_some()

@@ -12,6 +12,7 @@ pub mod eval;
 pub mod knowledge;
 pub mod load;
 pub mod matcher;
+pub mod metrics;
 pub mod reply;
 pub mod report;
 pub mod store;

@@ -1,112 +1,17 @@
 //! The built `reqdoctor run` binary as a separate process, driven the way an outside harness
 //! would: environment variables, a config file, the fake Discord, and signals.
 
+mod bot_process;
 mod fake_discord;
 
-use std::io::Read;
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use bot_process::Process;
 
 use fake_discord::{ids::*, message, FakeDiscord, TOKEN};
 
 const ERROR_14: &str =
     "my.request fails:\n```\n{error: 14, status: 13, errorMessage: \"JSON parse data error\"}\n```";
-
-fn knowledge_dir() -> String {
-    format!(
-        "{}/tests/fixtures/discord/knowledge",
-        env!("CARGO_MANIFEST_DIR")
-    )
-}
-
-/// A running `reqdoctor` with its stderr collected in the background.
-struct Process {
-    child: Child,
-    stderr: Arc<Mutex<String>>,
-}
-
-impl Process {
-    /// Runs `reqdoctor ARGS` with only `env` (and PATH), answering from the test knowledge.
-    fn spawn(args: &[&str], env: &[(&str, &str)]) -> Process {
-        let dir = knowledge_dir();
-        let mut all = vec![("REQDOCTOR_KNOWLEDGE", dir.as_str())];
-        all.extend_from_slice(env);
-        Process::spawn_bundled(args, &all)
-    }
-
-    /// Runs `reqdoctor ARGS` with only `env` (and PATH): the knowledge built into the binary.
-    fn spawn_bundled(args: &[&str], env: &[(&str, &str)]) -> Process {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_reqdoctor"));
-        cmd.args(args)
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped());
-        // Each process gets its own database file, never one in the source tree.
-        static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-        let db = std::env::temp_dir().join(format!(
-            "reqdoctor-binary-test-{}-{}.db",
-            std::process::id(),
-            N.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-        ));
-        cmd.env("REQDOCTOR_DATABASE", &db);
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        let mut child = cmd.spawn().expect("spawn reqdoctor");
-        let stderr = Arc::new(Mutex::new(String::new()));
-        let mut pipe = child.stderr.take().unwrap();
-        let sink = stderr.clone();
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 8192];
-            while let Ok(n) = pipe.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                sink.lock()
-                    .unwrap()
-                    .push_str(&String::from_utf8_lossy(&buf[..n]));
-            }
-        });
-        Process { child, stderr }
-    }
-
-    fn signal(&self, name: &str) {
-        let status = Command::new("kill")
-            .args([format!("-{name}"), self.child.id().to_string()])
-            .status()
-            .expect("kill");
-        assert!(status.success());
-    }
-
-    /// Waits for the exit (polling, so the fake keeps running), or kills and panics.
-    async fn wait(&mut self, within: Duration) -> (ExitStatus, String) {
-        let deadline = Instant::now() + within;
-        loop {
-            if let Some(status) = self.child.try_wait().expect("try_wait") {
-                // Let the reader thread drain the pipe.
-                tokio::time::sleep(Duration::from_millis(50)).await;
-                return (status, self.stderr.lock().unwrap().clone());
-            }
-            if Instant::now() > deadline {
-                let _ = self.child.kill();
-                panic!(
-                    "reqdoctor did not exit within {within:?}; stderr:\n{}",
-                    self.stderr.lock().unwrap()
-                );
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    }
-}
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_binary_answers_through_the_api_override_and_stops_on_sigterm() {
@@ -138,6 +43,8 @@ async fn the_binary_answers_through_the_api_override_and_stops_on_sigterm() {
         [
             "GET /api/v10/users/@me".to_string(),
             "GET /api/v10/gateway".to_string(),
+            // REQDOCTOR_SHARDS defaults to auto: Discord's recommended shard count.
+            "GET /api/v10/gateway/bot".to_string(),
             format!("PUT /api/v10/applications/{BOT}/commands"),
         ]
     );
@@ -165,6 +72,58 @@ async fn the_binary_answers_through_the_api_override_and_stops_on_sigterm() {
     assert!(
         !stderr.contains("fake.token-for-tests-only"),
         "not even part of it"
+    );
+    assert!(
+        !stderr.contains('\u{1b}'),
+        "no ANSI escapes when stderr is a pipe"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_logs_are_one_object_per_line_without_the_token() {
+    let fake = FakeDiscord::start().await;
+    let api = fake.url();
+    let channels = AUTO.to_string();
+    let mut bot = Process::spawn(
+        &["run"],
+        &[
+            ("DISCORD_TOKEN", TOKEN),
+            ("REQDOCTOR_DISCORD_API", &api),
+            ("REQDOCTOR_AUTOREPLY_CHANNELS", &channels),
+            ("REQDOCTOR_LOG_FORMAT", "json"),
+            ("RUST_LOG", "trace"),
+        ],
+    );
+    fake.wait_ready().await;
+    fake.send_message(message(1_900_000_000_000_000_201, ERROR_14));
+    fake.reply_to(1_900_000_000_000_000_201).await;
+    bot.signal("TERM");
+    let (status, stderr) = bot.wait(Duration::from_secs(5)).await;
+    assert!(status.success(), "{status:?}\n{stderr}");
+    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert!(lines.len() > 5, "{stderr}");
+    for line in &lines {
+        let v: serde_json::Value = serde_json::from_str(line)
+            .unwrap_or_else(|e| panic!("not one JSON object per line ({e}): {line}"));
+        assert!(v["level"].is_string() && v["fields"].is_object(), "{line}");
+    }
+    assert!(
+        lines.iter().any(|l| l.contains("\"message\":\"answered\"")),
+        "the answer is logged: {stderr}"
+    );
+    assert!(
+        !stderr.contains("fake.token-for-tests-only"),
+        "the token is never logged"
+    );
+    assert!(!stderr.contains('\u{1b}'), "no ANSI escapes");
+
+    let (status, stderr) = Process::spawn(&["run"], &[("REQDOCTOR_LOG_FORMAT", "xml")])
+        .wait(Duration::from_secs(5))
+        .await;
+    assert_eq!(status.code(), Some(2));
+    assert!(
+        stderr.contains("REQDOCTOR_LOG_FORMAT: `xml` is not text or json"),
+        "{stderr}"
     );
 }
 

@@ -13,6 +13,8 @@ use crate::matcher::{Channel, DEFAULT_AUTO_THRESHOLD, DEFAULT_LOOKUP_CONFIDENCE}
 use crate::reply::Lang;
 use crate::store::{Location, ReplyLanguage, DEFAULT_SQLITE_PATH};
 
+use super::shards::Shards;
+
 /// The environment variable holding the bot token.
 pub const TOKEN_ENV: &str = "DISCORD_TOKEN";
 
@@ -138,6 +140,10 @@ pub struct Settings {
     pub review_log: bool,
     /// Users who may run `/reqdoctor reload` in any server (besides Manage Server holders).
     pub owners: BTreeSet<u64>,
+    /// The gateway shards this process runs.
+    pub shards: Shards,
+    /// Where `/metrics` and `/healthz` are served (None: nowhere).
+    pub metrics_addr: Option<std::net::SocketAddr>,
 }
 
 impl Default for Settings {
@@ -159,6 +165,8 @@ impl Default for Settings {
             review_retention: Duration::from_secs(30 * 86_400),
             review_log: true,
             owners: BTreeSet::new(),
+            shards: Shards::Auto,
+            metrics_addr: None,
         }
     }
 }
@@ -181,6 +189,8 @@ pub const KEYS: &[(&str, &str)] = &[
     ("review_retention_days", "REQDOCTOR_REVIEW_RETENTION_DAYS"),
     ("review_log", "REQDOCTOR_REVIEW_LOG"),
     ("owners", "REQDOCTOR_OWNERS"),
+    ("shards", "REQDOCTOR_SHARDS"),
+    ("metrics_addr", "REQDOCTOR_METRICS_ADDR"),
 ];
 
 /// The environment variable that names a PostgreSQL (or SQLite) database; it wins over
@@ -264,6 +274,8 @@ struct FileSettings {
     review_retention_days: Option<u64>,
     review_log: Option<bool>,
     owners: Option<Vec<Snowflake>>,
+    shards: Option<Snowflake>,
+    metrics_addr: Option<String>,
 }
 
 fn invalid(origin: impl Into<String>, message: impl Into<String>) -> ConfigError {
@@ -342,6 +354,23 @@ fn retention(days: u64, origin: &str) -> Result<Duration, ConfigError> {
             format!("{days} is not between 1 and 3650 days"),
         ))
     }
+}
+
+fn shards(s: &str, origin: &str) -> Result<Shards, ConfigError> {
+    Shards::parse(s).map_err(|m| invalid(origin, m))
+}
+
+fn metrics_addr(s: &str, origin: &str) -> Result<Option<std::net::SocketAddr>, ConfigError> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Ok(None);
+    }
+    s.parse().map(Some).map_err(|_| {
+        invalid(
+            origin,
+            format!("`{s}` is not an address and port such as 127.0.0.1:9464"),
+        )
+    })
 }
 
 fn reaction(s: &str) -> Option<String> {
@@ -459,6 +488,16 @@ impl Settings {
                 .map(|id| snowflake_value(id, &origin("owners")))
                 .collect::<Result<_, _>>()?;
         }
+        if let Some(v) = file.shards {
+            let text = match v {
+                Snowflake::Number(n) => n.to_string(),
+                Snowflake::Text(t) => t,
+            };
+            self.shards = shards(&text, &origin("shards"))?;
+        }
+        if let Some(v) = file.metrics_addr {
+            self.metrics_addr = metrics_addr(&v, &origin("metrics_addr"))?;
+        }
         Ok(())
     }
 
@@ -563,6 +602,12 @@ impl Settings {
                 .filter(|s| !s.trim().is_empty())
                 .map(|s| snowflake(s, "REQDOCTOR_OWNERS"))
                 .collect::<Result<_, _>>()?;
+        }
+        if let Some(v) = var("REQDOCTOR_SHARDS") {
+            self.shards = shards(&v, "REQDOCTOR_SHARDS")?;
+        }
+        if let Some(v) = var("REQDOCTOR_METRICS_ADDR") {
+            self.metrics_addr = metrics_addr(&v, "REQDOCTOR_METRICS_ADDR")?;
         }
         Ok(())
     }
@@ -702,6 +747,57 @@ guild = "333"
             e.to_string()
                 .starts_with("cannot read config file /nonexistent/bot.toml: "),
             "{e}"
+        );
+    }
+
+    #[test]
+    fn shards_and_metrics_address_from_file_and_env() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bot.toml");
+        std::fs::write(
+            &path,
+            "shards = \"0-1/4\"\nmetrics_addr = \"127.0.0.1:9464\"\n",
+        )
+        .unwrap();
+        let s = Settings::load(Some(&path), &env(&[])).unwrap();
+        assert_eq!(
+            s.shards,
+            Shards::Range {
+                first: 0,
+                last: 1,
+                total: 4
+            }
+        );
+        assert_eq!(s.metrics_addr, Some("127.0.0.1:9464".parse().unwrap()));
+        let s = Settings::load(Some(&path), &env(&[("REQDOCTOR_SHARDS", "2")])).unwrap();
+        assert_eq!(s.shards, Shards::Count(2));
+        std::fs::write(&path, "shards = 3\n").unwrap();
+        assert_eq!(
+            Settings::load(Some(&path), &env(&[])).unwrap().shards,
+            Shards::Count(3)
+        );
+        assert_eq!(Settings::default().shards, Shards::Auto);
+        assert_eq!(Settings::default().metrics_addr, None);
+
+        std::fs::write(&path, "shards = \"4-5/4\"\n").unwrap();
+        let e = Settings::load(Some(&path), &env(&[])).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "config file {}: shards: `4-5/4`: shard ids go from 0 to TOTAL-1 (3), so LAST cannot be 5",
+                path.display()
+            )
+        );
+        let e = Settings::load(None, &env(&[("REQDOCTOR_SHARDS", "two")])).unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("REQDOCTOR_SHARDS: `two` is not auto"),
+            "{e}"
+        );
+        let e = Settings::load(None, &env(&[("REQDOCTOR_METRICS_ADDR", "localhost")])).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "REQDOCTOR_METRICS_ADDR: `localhost` is not an address and port such as 127.0.0.1:9464"
         );
     }
 

@@ -33,6 +33,10 @@ pub async fn handle(
 ) -> Result<(), BotError> {
     let ctx = framework.serenity_context;
     let data = framework.user_data;
+    // Stopping: take no new events; the ones already running finish.
+    let Some(_working) = data.drain.begin() else {
+        return Ok(());
+    };
     match event {
         FullEvent::Ready { data_about_bot } => {
             info!(user = %data_about_bot.user.name, id = %data_about_bot.user.id, guilds = data_about_bot.guilds.len(), "connected to Discord");
@@ -96,6 +100,8 @@ async fn facts(ctx: &SerenityContext, data: &Data, msg: &Message) -> MessageFact
 }
 
 async fn on_message(ctx: &SerenityContext, data: &Data, msg: &Message) {
+    let received = Instant::now();
+    crate::metrics::message_seen();
     let facts = facts(ctx, data, msg).await;
     if facts.is_self || facts.author_is_bot || facts.is_webhook || facts.is_system {
         return;
@@ -131,6 +137,7 @@ async fn on_message(ctx: &SerenityContext, data: &Data, msg: &Message) {
                 trigger = facts.id,
                 worth_review, "no confident answer; staying silent"
             );
+            crate::metrics::silent();
             if let (true, true, Some(guild)) = (worth_review, here.review_log, guild) {
                 log_review(
                     data,
@@ -153,6 +160,7 @@ async fn on_message(ctx: &SerenityContext, data: &Data, msg: &Message) {
         guild,
         thread: facts.thread_parent.is_some(),
         mode,
+        received,
     };
     deliver(ctx, data, trigger, said, &here).await;
 }
@@ -171,6 +179,7 @@ async fn offer_maybe(
         return;
     }
     debug!(trigger = facts.id, entry = %candidate.id, score = candidate.score, "offered a 💡");
+    crate::metrics::maybe_offered();
     data.offers.offer(
         facts.id,
         Offer {
@@ -228,6 +237,7 @@ async fn on_reaction(ctx: &SerenityContext, data: &Data, r: &Reaction) {
         guild: offer.guild,
         thread: offer.thread_parent.is_some(),
         mode: Mode::Auto,
+        received: Instant::now(),
     };
     if !deliver(ctx, data, trigger, said, &here).await {
         data.offers.restore(r.message_id.get(), offer);
@@ -240,6 +250,8 @@ struct Trigger {
     guild: Option<u64>,
     thread: bool,
     mode: Mode,
+    /// When the event that asked for the reply arrived.
+    received: Instant,
 }
 
 /// Sends `said` as the one reply to `trigger` under the reply policy (cooldown, once per
@@ -256,6 +268,7 @@ async fn deliver(
         guild,
         thread,
         mode,
+        received,
     } = trigger;
     let id = target.message.get();
     let channel = target.channel.get();
@@ -286,10 +299,30 @@ async fn deliver(
             return true;
         }
     }
+    // One reply per message across processes and restarts: whoever claims it replies. A
+    // store that cannot answer does not stop the answer (this process still never answers
+    // a message twice itself).
+    match data.store.claim_message(id, store::now()).await {
+        Ok(true) => {}
+        Ok(false) => {
+            debug!(
+                trigger = id,
+                "claimed by another process or an earlier run; not answering"
+            );
+            return true;
+        }
+        Err(e) => debug!(
+            trigger = id,
+            "could not claim the message: {e}; answering anyway"
+        ),
+    }
     data.tracker.sending(id);
     let reply = match rest::send_reply(ctx, target, &said).await {
         Ok(r) => r,
         Err(e) => {
+            if let Err(e) = data.store.release_claim(id).await {
+                debug!(trigger = id, "could not release the claim: {e}");
+            }
             data.tracker.abandon(id);
             if let Some(entry) = &said.entry_id {
                 data.policy.release(scope, entry);
@@ -299,6 +332,8 @@ async fn deliver(
         }
     };
     info!(trigger = id, reply = %reply.id, entry = ?said.entry_id, ?mode, "answered");
+    crate::metrics::answered(said.entry_id.as_deref());
+    crate::metrics::reply_latency(received.elapsed());
     if let Some(entry) = &said.entry_id {
         record_reply(data, reply.id.get(), guild, channel, entry);
     }
@@ -344,7 +379,9 @@ pub(super) fn record_reply(
         entry_id: entry.to_string(),
         at: store::now(),
     };
+    let working = data.drain.track();
     tokio::spawn(async move {
+        let _working = working;
         if let Err(e) = store.record_reply(&sent).await {
             warn!(reply = sent.reply_id, "could not record the reply: {e}");
         }
@@ -370,9 +407,16 @@ fn log_review(
         text: store::clip_review_text(text),
         at: store::now(),
     };
+    let working = data.drain.track();
     tokio::spawn(async move {
+        let _working = working;
         match store.log_review(&item, reply_id).await {
-            Ok(_) => debug!(guild, channel, kind = item.kind.as_str(), "review log"),
+            Ok(added) => {
+                if added {
+                    crate::metrics::review_row();
+                }
+                debug!(guild, channel, kind = item.kind.as_str(), "review log")
+            }
             Err(e) => warn!("could not write the review log: {e}"),
         }
     });
@@ -503,6 +547,9 @@ async fn on_component(ctx: &SerenityContext, data: &Data, c: &ComponentInteracti
             let recorded = match saved {
                 Ok(Ok((recorded, tally))) => {
                     info!(entry = %vote.entry_id, helpful, up = tally.helpful, down = tally.not_helpful, "feedback");
+                    if !matches!(recorded, Recorded::Unchanged) {
+                        crate::metrics::vote(helpful);
+                    }
                     Some(recorded)
                 }
                 Ok(Err(e)) => {

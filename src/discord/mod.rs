@@ -12,6 +12,7 @@ pub mod buttons;
 pub mod channels;
 pub mod commands;
 pub mod config;
+pub mod drain;
 pub mod embed;
 pub mod events;
 pub mod guilds;
@@ -19,7 +20,9 @@ pub mod maybe;
 pub mod policy;
 pub mod reload;
 pub mod rest;
+pub mod serve;
 pub mod settings;
+pub mod shards;
 pub mod tracker;
 
 #[cfg(test)]
@@ -93,6 +96,14 @@ pub enum BotError {
     /// the bot answers with defaults until it is back).
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
+    /// `/metrics` and `/healthz` cannot be served.
+    #[error("cannot serve metrics on {addr} (REQDOCTOR_METRICS_ADDR): {source}")]
+    Metrics {
+        /// The address asked for.
+        addr: std::net::SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
     /// The async runtime could not start.
     #[error("cannot start the async runtime: {0}")]
     Runtime(std::io::Error),
@@ -123,6 +134,8 @@ pub struct Shared {
     pub knowledge_dir: Option<PathBuf>,
     /// Held while a reload runs, so reloads never overlap.
     pub reloading: tokio::sync::Mutex<()>,
+    /// Work in flight, waited for on SIGTERM.
+    pub drain: drain::Drain,
 }
 
 impl Shared {
@@ -200,6 +213,7 @@ impl Data {
             channels: channels::ChannelKinds::default(),
             knowledge_dir,
             reloading: tokio::sync::Mutex::new(()),
+            drain: drain::Drain::default(),
         }))
     }
 }
@@ -346,16 +360,45 @@ impl Bot {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), BotError> {
         let stopper = self.stopper();
+        let metrics = match self.data.settings.metrics_addr {
+            Some(addr) => {
+                let manager = self.client.shard_manager.clone();
+                let (shards, store) = (self.data.settings.shards, self.data.store.clone());
+                let server = serve::start(addr, manager, shards, store).await;
+                Some(server.map_err(|source| BotError::Metrics { addr, source })?)
+            }
+            None => None,
+        };
         let maintenance = tokio::spawn(store_maintenance(self.data.clone()));
         let _knowledge_watcher = reload::watch(&self.data);
+        let drain = self.data.drain.clone();
         let watcher = tokio::spawn(async move {
             shutdown.await;
             tracing::info!("shutting down");
+            drain.stop();
             stopper.stop().await;
         });
-        let result = self.client.start().await;
+        let result = match self.data.settings.shards {
+            shards::Shards::Auto => self.client.start_autosharded().await,
+            shards::Shards::Count(n) => self.client.start_shards(n).await,
+            // serenity's range end is inclusive here (it starts `end - start + 1` shards).
+            shards::Shards::Range { first, last, total } => {
+                self.client.start_shard_range(first..last, total).await
+            }
+        };
         watcher.abort();
         maintenance.abort();
+        let left = self.data.drain.wait(drain::DRAIN_LIMIT).await;
+        if left > 0 {
+            tracing::warn!(
+                left,
+                "stopped with work still in flight after {:?}",
+                drain::DRAIN_LIMIT
+            );
+        }
+        if let Some(server) = metrics {
+            server.abort();
+        }
         result.map_err(|e| match e {
             serenity::Error::Gateway(serenity::GatewayError::DisallowedGatewayIntents) => {
                 BotError::MessageContentIntent
@@ -370,6 +413,9 @@ impl Bot {
         })
     }
 }
+
+/// How long a message's reply claim is kept: far longer than any gateway replay.
+const CLAIM_RETENTION: std::time::Duration = std::time::Duration::from_secs(2 * 86_400);
 
 /// How often the review log is purged of old rows.
 const PURGE_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
@@ -394,6 +440,10 @@ async fn store_maintenance(data: Data) {
             Ok(0) => {}
             Ok(n) => tracing::info!(rows = n, "review log: removed rows past their retention"),
             Err(e) => tracing::warn!("review log purge failed: {e}"),
+        }
+        let claims_cutoff = crate::store::now() - CLAIM_RETENTION.as_secs() as i64;
+        if let Err(e) = data.store.purge_claims(claims_cutoff).await {
+            tracing::warn!("message claims purge failed: {e}");
         }
         tokio::time::sleep(PURGE_EVERY).await;
     }

@@ -64,6 +64,7 @@ pub async fn reload(data: &Data) -> Reloaded {
             let entries = m.knowledge().entries().len();
             data.swap_matcher(m.with_auto_threshold(threshold));
             tracing::info!(entries, "knowledge reloaded");
+            crate::metrics::reload(true);
             Reloaded::Swapped { entries }
         }
         Ok(Err(problems)) => {
@@ -74,11 +75,13 @@ pub async fn reload(data: &Data) -> Reloaded {
                 problems = problems.len(),
                 "the previous knowledge keeps serving"
             );
+            crate::metrics::reload(false);
             Reloaded::Rejected { problems }
         }
         Err(e) => {
             let problems = vec![format!("the knowledge loader failed: {e}")];
             tracing::error!("{}", problems[0]);
+            crate::metrics::reload(false);
             Reloaded::Rejected { problems }
         }
     }

@@ -49,7 +49,28 @@ where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, serenity::Error>>,
 {
-    retry_with(what, FIRST_BACKOFF, is_transient, op).await
+    let mut op = op;
+    retry_with(what, FIRST_BACKOFF, is_transient, || {
+        let call = op();
+        async move {
+            let result = call.await;
+            if let Err(e) = &result {
+                crate::metrics::rest_error(status_of(e));
+            }
+            result
+        }
+    })
+    .await
+}
+
+/// The HTTP status of a failed call (0: no response, or not an HTTP error).
+fn status_of(e: &serenity::Error) -> u16 {
+    match e {
+        serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(r)) => {
+            r.status_code.as_u16()
+        }
+        _ => 0,
+    }
 }
 
 /// [`retry`] with the first wait and the test for transient errors given.

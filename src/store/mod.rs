@@ -366,11 +366,14 @@ impl Store {
                 what,
                 source,
             }),
-            Err(_) => Err(StoreError::Timeout {
-                location: self.location.clone(),
-                what,
-                limit: self.op_timeout,
-            }),
+            Err(_) => {
+                crate::metrics::store_timeout();
+                Err(StoreError::Timeout {
+                    location: self.location.clone(),
+                    what,
+                    limit: self.op_timeout,
+                })
+            }
         }
     }
 
@@ -760,6 +763,57 @@ impl Store {
                 replies: n.max(0) as u64,
             })
             .collect())
+    }
+
+    /// Claims `message` for a reply: true when this call claimed it, false when some process
+    /// already had (then it must not reply).
+    pub async fn claim_message(&self, message: u64, now: UnixTime) -> Result<bool, StoreError> {
+        let added = self
+            .op("claiming a message", async {
+                with_pool!(self, pool => sqlx::query(
+                    "INSERT INTO message_claims (message_id, claimed_at) VALUES ($1, $2) \
+                     ON CONFLICT (message_id) DO NOTHING",
+                )
+                .bind(id(message))
+                .bind(now)
+                .execute(pool)
+                .await
+                .map(|r| r.rows_affected()))
+            })
+            .await?;
+        Ok(added > 0)
+    }
+
+    /// Gives up a claim (the reply could not be sent), so that a redelivery may try again.
+    pub async fn release_claim(&self, message: u64) -> Result<(), StoreError> {
+        self.op("releasing a message claim", async {
+            with_pool!(self, pool => sqlx::query("DELETE FROM message_claims WHERE message_id = $1")
+                .bind(id(message))
+                .execute(pool)
+                .await
+                .map(|_| ()))
+        })
+        .await
+    }
+
+    /// Deletes claims older than `before`; returns how many went.
+    pub async fn purge_claims(&self, before: UnixTime) -> Result<u64, StoreError> {
+        self.op("purging message claims", async {
+            with_pool!(self, pool => sqlx::query("DELETE FROM message_claims WHERE claimed_at < $1")
+                .bind(before)
+                .execute(pool)
+                .await
+                .map(|r| r.rows_affected()))
+        })
+        .await
+    }
+
+    /// Checks that the database answers (`SELECT 1`), for health checks.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        self.op("answering a health check", async {
+            with_pool!(self, pool => sqlx::query("SELECT 1").execute(pool).await.map(|_| ()))
+        })
+        .await
     }
 
     /// Closes every connection (waits for running operations).

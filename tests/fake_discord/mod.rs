@@ -6,6 +6,12 @@
 //! checks message bodies against Discord's own limits (HTTP 400, code 50035), so a test
 //! fails where Discord would.
 //!
+//! Sharding as Discord does it: the fake learns the `shard` field of each IDENTIFY, answers
+//! `GET /gateway/bot` with a recommended count, sends each shard the GUILD_CREATE of its own
+//! servers and routes each event to shard `(guild_id >> 22) % total` (direct messages to
+//! shard 0). Several bot processes can connect at once; give each a client tag with
+//! [`FakeDiscord::url_for`] to see which process made which request.
+//!
 //! Payloads come from `tests/fixtures/discord/*.json`, shaped as Discord sends them.
 //! Placeholders `"{{NAME}}"` (whole strings or object keys) are filled by [`fixture`].
 
@@ -74,6 +80,8 @@ pub struct Recorded {
     pub response: Value,
     /// When it arrived (before the fake did anything with it).
     pub at: Instant,
+    /// The client tag of the URL it came through ([`FakeDiscord::url_for`]).
+    pub client: Option<String>,
 }
 
 impl Recorded {
@@ -104,14 +112,32 @@ enum WsCmd {
     Close(u16),
 }
 
+/// One shard's gateway session.
 #[derive(Default)]
-struct Gateway {
+struct Shard {
     /// The open connection's sender, with its connection number.
     current: Option<(u64, mpsc::UnboundedSender<WsCmd>)>,
     seq: u64,
     /// Dispatch frames of the current session, by sequence.
     history: Vec<(u64, String)>,
+    /// The session number (`fake-session-N`).
     session: u64,
+}
+
+#[derive(Default)]
+struct Gateway {
+    /// Sessions by shard id.
+    shards: HashMap<u32, Shard>,
+    /// The shard count the bot identified with (0: not yet, taken as 1).
+    total: u32,
+    /// The last session number given out.
+    session: u64,
+    /// (client tag, shard, total) of every IDENTIFY.
+    identified: Vec<(Option<String>, u32, u32)>,
+    /// The servers the bot is in, as indexes for [`guild`] (empty: just `GUILD`).
+    guilds: Vec<u64>,
+    /// What `GET /gateway/bot` recommends (0: 1).
+    recommended: u32,
     /// On RESUME, also replay this many events the client already had.
     replay_overlap: usize,
     /// Close with this code on IDENTIFY.
@@ -137,6 +163,47 @@ struct Inner {
     next_id: AtomicU64,
     /// (channel, nonce) → message, for `enforce_nonce`.
     nonces: Mutex<HashMap<(String, String), Value>>,
+    /// While true, message posts wait before they are answered.
+    hold: tokio::sync::watch::Sender<bool>,
+    /// Message posts that arrived while held.
+    held: AtomicU64,
+}
+
+/// The server with index `k`: `GUILD` for 0, and for others an id `k << 22` higher, so that
+/// `(id >> 22) % total` walks through the shards as `k` grows.
+pub fn guild(k: u64) -> u64 {
+    ids::GUILD + (k << 22)
+}
+
+/// The id in server `k` of what is `id` in server 0 (its channels, threads and roles).
+pub fn in_guild(k: u64, id: u64) -> u64 {
+    id + (k << 22)
+}
+
+/// Moves a payload written for server 0 into server `k`: every id of server 0's range
+/// (the server, its roles, channels and threads) is shifted; users and messages stay.
+pub fn move_to_guild(v: &mut Value, k: u64) {
+    match v {
+        Value::String(s) => {
+            if let Ok(id) = s.parse::<u64>() {
+                if (ids::GUILD..ids::GUILD + 1000).contains(&id) {
+                    *s = in_guild(k, id).to_string();
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|i| move_to_guild(i, k)),
+        Value::Object(map) => map.values_mut().for_each(|i| move_to_guild(i, k)),
+        _ => {}
+    }
+}
+
+/// The shard Discord sends an event to: the server's, or shard 0 without a server.
+fn shard_of(d: &Value, total: u32) -> u32 {
+    let guild = d["guild_id"]
+        .as_str()
+        .and_then(|g| g.parse::<u64>().ok())
+        .unwrap_or(0);
+    ((guild >> 22) % u64::from(total.max(1))) as u32
 }
 
 /// A running fake Discord.
@@ -359,10 +426,13 @@ impl FakeDiscord {
             failures: Mutex::new(Vec::new()),
             next_id: AtomicU64::new(1_600_000_000_000_000_001),
             nonces: Mutex::new(HashMap::new()),
+            hold: tokio::sync::watch::channel(false).0,
+            held: AtomicU64::new(0),
         });
         let fake = FakeDiscord { inner };
         let app = Router::new()
             .route("/gw", get(gateway))
+            .route("/c/{tag}/gw", get(tagged_gateway))
             .fallback(rest)
             .with_state(fake.clone());
         tokio::spawn(async move {
@@ -376,8 +446,65 @@ impl FakeDiscord {
         format!("http://{}", self.inner.addr)
     }
 
-    fn gateway_url(&self) -> String {
-        format!("ws://{}/gw", self.inner.addr)
+    /// The REST base URL for one of several bot processes: its requests and gateway
+    /// sessions carry `tag`.
+    pub fn url_for(&self, tag: &str) -> String {
+        format!("http://{}/c/{tag}", self.inner.addr)
+    }
+
+    fn gateway_url(&self, tag: Option<&str>) -> String {
+        match tag {
+            Some(t) => format!("ws://{}/c/{t}/gw", self.inner.addr),
+            None => format!("ws://{}/gw", self.inner.addr),
+        }
+    }
+
+    /// The bot is in servers `0..n` ([`guild`]); each shard gets the GUILD_CREATE of its own.
+    pub fn set_guilds(&self, n: u64) {
+        self.inner.gateway.lock().unwrap().guilds = (0..n).collect();
+    }
+
+    /// `GET /gateway/bot` recommends `n` shards.
+    pub fn recommend_shards(&self, n: u32) {
+        self.inner.gateway.lock().unwrap().recommended = n;
+    }
+
+    /// (client tag, shard, total) of every IDENTIFY so far.
+    pub fn identified(&self) -> Vec<(Option<String>, u32, u32)> {
+        self.inner.gateway.lock().unwrap().identified.clone()
+    }
+
+    /// Waits until `n` IDENTIFYs have been answered (serenity starts the shards of one
+    /// process 5 s apart).
+    pub async fn wait_identified(&self, n: usize, within: Duration) {
+        let deadline = Instant::now() + within;
+        while self.identified().len() < n {
+            assert!(
+                Instant::now() < deadline,
+                "only {:?} IDENTIFYs within {within:?}",
+                self.identified()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// From now on message posts wait until [`FakeDiscord::release_posts`].
+    pub fn hold_posts(&self) {
+        self.inner.hold.send_replace(true);
+    }
+
+    /// Lets held message posts through.
+    pub fn release_posts(&self) {
+        self.inner.hold.send_replace(false);
+    }
+
+    /// Waits until `n` message posts are being held.
+    pub async fn wait_held(&self, n: u64, within: Duration) {
+        let deadline = Instant::now() + within;
+        while self.inner.held.load(Ordering::SeqCst) < n {
+            assert!(Instant::now() < deadline, "no held post within {within:?}");
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
     }
 
     /// A fresh snowflake.
@@ -385,6 +512,7 @@ impl FakeDiscord {
         self.inner.next_id.fetch_add(1, Ordering::SeqCst)
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn record(
         &self,
         method: &Method,
@@ -393,6 +521,7 @@ impl FakeDiscord {
         status: u16,
         response: Value,
         at: Instant,
+        client: Option<String>,
     ) {
         self.inner.requests.lock().unwrap().push(Recorded {
             method: method.to_string(),
@@ -401,6 +530,7 @@ impl FakeDiscord {
             status,
             response,
             at,
+            client,
         });
         self.inner.notify.notify_waiters();
     }
@@ -489,14 +619,17 @@ impl FakeDiscord {
         Some(f.status)
     }
 
-    /// Sends a dispatch event (`op 0`) to the bot; kept for replay on RESUME.
+    /// Sends a dispatch event (`op 0`) to the shard of its server; kept for replay on
+    /// RESUME.
     pub fn dispatch(&self, t: &str, d: Value) -> u64 {
         let mut gw = self.inner.gateway.lock().unwrap();
-        gw.seq += 1;
-        let seq = gw.seq;
+        let shard = shard_of(&d, gw.total);
+        let sh = gw.shards.entry(shard).or_default();
+        sh.seq += 1;
+        let seq = sh.seq;
         let frame = json!({"op": 0, "s": seq, "t": t, "d": d}).to_string();
-        gw.history.push((seq, frame.clone()));
-        if let Some((_, tx)) = &gw.current {
+        sh.history.push((seq, frame.clone()));
+        if let Some((_, tx)) = &sh.current {
             let _ = tx.send(WsCmd::Frame(frame));
         }
         seq
@@ -529,11 +662,14 @@ impl FakeDiscord {
             .collect()
     }
 
-    /// Closes the gateway connection with `code` (the bot reconnects and resumes for 4000).
+    /// Closes every shard's gateway connection with `code` (the bot reconnects and resumes
+    /// for 4000).
     pub fn close_gateway(&self, code: u16) {
         let mut gw = self.inner.gateway.lock().unwrap();
-        if let Some((_, tx)) = gw.current.take() {
-            let _ = tx.send(WsCmd::Close(code));
+        for sh in gw.shards.values_mut() {
+            if let Some((_, tx)) = sh.current.take() {
+                let _ = tx.send(WsCmd::Close(code));
+            }
         }
     }
 
@@ -602,10 +738,34 @@ async fn rest(
     body: Bytes,
 ) -> Response {
     let at = Instant::now();
-    let path = uri.path().to_string();
+    let (client, path) = match uri
+        .path()
+        .strip_prefix("/c/")
+        .and_then(|r| r.split_once('/'))
+    {
+        Some((tag, rest)) => (Some(tag.to_string()), format!("/{rest}")),
+        None => (None, uri.path().to_string()),
+    };
     let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    let out = route(&fake, &method, &path, &headers, &body);
-    fake.record(&method, &path, body, out.status, out.body.clone(), at);
+    if method == Method::POST && path.ends_with("/messages") && *fake.inner.hold.borrow() {
+        let mut held = fake.inner.hold.subscribe();
+        fake.inner.held.fetch_add(1, Ordering::SeqCst);
+        while *held.borrow_and_update() {
+            if held.changed().await.is_err() {
+                break;
+            }
+        }
+    }
+    let out = route(&fake, &method, &path, &headers, &body, client.as_deref());
+    fake.record(
+        &method,
+        &path,
+        body,
+        out.status,
+        out.body.clone(),
+        at,
+        client,
+    );
     let status = StatusCode::from_u16(out.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut response = if out.body.is_null() {
         status.into_response()
@@ -624,6 +784,7 @@ fn route(
     path: &str,
     headers: &HeaderMap,
     body: &Value,
+    client: Option<&str>,
 ) -> Out {
     let Some(rest) = path.strip_prefix("/api/v10") else {
         return discord_error(404, 0, "404: Not Found");
@@ -669,9 +830,10 @@ fn route(
         headers: Vec::new(),
     };
     match (method.as_str(), seg.as_slice()) {
-        ("GET", ["gateway"]) => ok(json!({"url": fake.gateway_url()})),
+        ("GET", ["gateway"]) => ok(json!({"url": fake.gateway_url(client)})),
         ("GET", ["gateway", "bot"]) => ok(json!({
-            "url": fake.gateway_url(), "shards": 1,
+            "url": fake.gateway_url(client),
+            "shards": fake.inner.gateway.lock().unwrap().recommended.max(1),
             "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 14400000, "max_concurrency": 1}
         })),
         ("GET", ["users", "@me"]) => ok(fixture("user_me.json", &[])),
@@ -770,10 +932,18 @@ fn commands(body: &Value, app: &str, guild: Option<&str>) -> Value {
 }
 
 async fn gateway(State(fake): State<FakeDiscord>, ws: WebSocketUpgrade) -> Response {
-    ws.on_upgrade(move |socket| session(fake, socket))
+    ws.on_upgrade(move |socket| session(fake, socket, None))
 }
 
-async fn session(fake: FakeDiscord, mut socket: WebSocket) {
+async fn tagged_gateway(
+    State(fake): State<FakeDiscord>,
+    axum::extract::Path(tag): axum::extract::Path<String>,
+    ws: WebSocketUpgrade,
+) -> Response {
+    ws.on_upgrade(move |socket| session(fake, socket, Some(tag)))
+}
+
+async fn session(fake: FakeDiscord, mut socket: WebSocket, tag: Option<String>) {
     let (tx, mut rx) = mpsc::unbounded_channel::<WsCmd>();
     let conn = {
         let mut gw = fake.inner.gateway.lock().unwrap();
@@ -798,7 +968,7 @@ async fn session(fake: FakeDiscord, mut socket: WebSocket) {
                     _ => break,
                 };
                 let Ok(frame) = serde_json::from_str::<Value>(&text) else { continue };
-                for out in on_client_frame(&fake, conn, &tx, &frame) {
+                for out in on_client_frame(&fake, conn, tag.as_deref(), &tx, &frame) {
                     match out {
                         WsCmd::Frame(f) => {
                             if socket.send(WsMessage::Text(f.into())).await.is_err() {
@@ -827,8 +997,10 @@ async fn session(fake: FakeDiscord, mut socket: WebSocket) {
         }
     }
     let mut gw = fake.inner.gateway.lock().unwrap();
-    if gw.current.as_ref().is_some_and(|(c, _)| *c == conn) {
-        gw.current = None;
+    for sh in gw.shards.values_mut() {
+        if sh.current.as_ref().is_some_and(|(c, _)| *c == conn) {
+            sh.current = None;
+        }
     }
 }
 
@@ -836,6 +1008,7 @@ async fn session(fake: FakeDiscord, mut socket: WebSocket) {
 fn on_client_frame(
     fake: &FakeDiscord,
     conn: u64,
+    tag: Option<&str>,
     tx: &mpsc::UnboundedSender<WsCmd>,
     frame: &Value,
 ) -> Vec<WsCmd> {
@@ -846,7 +1019,7 @@ fn on_client_frame(
         Some(1) => vec![WsCmd::Frame(
             json!({"op": 11, "s": null, "t": null, "d": null}).to_string(),
         )],
-        // IDENTIFY → READY + GUILD_CREATE (a new session).
+        // IDENTIFY → READY + the GUILD_CREATE of this shard's servers (a new session).
         Some(2) => {
             gw.identifies += 1;
             let token = frame["d"]["token"].as_str().unwrap_or("");
@@ -856,50 +1029,83 @@ fn on_client_frame(
             if let Some(code) = gw.identify_close {
                 return vec![WsCmd::Close(code)];
             }
+            let id = frame["d"]["shard"][0].as_u64().unwrap_or(0) as u32;
+            let total = frame["d"]["shard"][1].as_u64().unwrap_or(1).max(1) as u32;
+            if id >= total {
+                // Discord: 4010 Invalid shard.
+                return vec![WsCmd::Close(4010)];
+            }
+            gw.total = total;
+            gw.identified.push((tag.map(str::to_string), id, total));
             gw.session += 1;
-            gw.seq = 0;
-            gw.history.clear();
-            gw.current = Some((conn, tx.clone()));
-            let ready = fixture(
+            let session = gw.session;
+            let guilds: Vec<u64> = if gw.guilds.is_empty() {
+                vec![0]
+            } else {
+                gw.guilds.clone()
+            };
+            let mine: Vec<u64> = guilds
+                .into_iter()
+                .filter(|k| ((guild(*k) >> 22) % u64::from(total)) as u32 == id)
+                .collect();
+            let sh = gw.shards.entry(id).or_default();
+            sh.session = session;
+            sh.seq = 0;
+            sh.history.clear();
+            sh.current = Some((conn, tx.clone()));
+            let mut ready = fixture(
                 "ready.json",
                 &[
-                    ("SESSION", json!(format!("fake-session-{}", gw.session))),
-                    ("GATEWAY", json!(fake.gateway_url())),
+                    ("SESSION", json!(format!("fake-session-{session}"))),
+                    ("GATEWAY", json!(fake.gateway_url(tag))),
                 ],
             );
+            ready["shard"] = json!([id, total]);
+            ready["guilds"] = mine
+                .iter()
+                .map(|k| json!({"id": sf(guild(*k)), "unavailable": true}))
+                .collect();
+            let mut events = vec![("READY", ready)];
+            for k in &mine {
+                let mut g = fixture("guild_create.json", &[]);
+                move_to_guild(&mut g, *k);
+                events.push(("GUILD_CREATE", g));
+            }
             let mut out = Vec::new();
-            for (t, d) in [
-                ("READY", ready),
-                ("GUILD_CREATE", fixture("guild_create.json", &[])),
-            ] {
-                gw.seq += 1;
-                let f = json!({"op": 0, "s": gw.seq, "t": t, "d": d}).to_string();
-                gw.history.push((gw.seq, f.clone()));
+            for (t, d) in events {
+                sh.seq += 1;
+                let f = json!({"op": 0, "s": sh.seq, "t": t, "d": d}).to_string();
+                sh.history.push((sh.seq, f.clone()));
                 out.push(WsCmd::Frame(f));
             }
             out
         }
-        // RESUME → missed events (plus any configured overlap), then RESUMED.
+        // RESUME → missed events of that session (plus any configured overlap), then RESUMED.
         Some(6) => {
             gw.resumes += 1;
-            gw.current = Some((conn, tx.clone()));
-            let from = frame["d"]["seq"].as_u64().unwrap_or(0);
+            let session = frame["d"]["session_id"]
+                .as_str()
+                .and_then(|s| s.strip_prefix("fake-session-"))
+                .and_then(|n| n.parse::<u64>().ok())
+                .unwrap_or(0);
             let overlap = gw.replay_overlap;
-            let already: Vec<usize> = gw
-                .history
+            let id = gw
+                .shards
                 .iter()
-                .enumerate()
-                .filter(|(_, (s, _))| *s <= from)
-                .map(|(i, _)| i)
-                .collect();
-            let start = already.len().saturating_sub(overlap);
-            let mut out: Vec<WsCmd> = gw.history[start..]
+                .find(|(_, sh)| sh.session == session)
+                .map_or(0, |(id, _)| *id);
+            let sh = gw.shards.entry(id).or_default();
+            sh.current = Some((conn, tx.clone()));
+            let from = frame["d"]["seq"].as_u64().unwrap_or(0);
+            let already = sh.history.iter().filter(|(s, _)| *s <= from).count();
+            let start = already.saturating_sub(overlap);
+            let mut out: Vec<WsCmd> = sh.history[start..]
                 .iter()
                 .map(|(_, f)| WsCmd::Frame(f.clone()))
                 .collect();
-            gw.seq += 1;
+            sh.seq += 1;
             out.push(WsCmd::Frame(
-                json!({"op": 0, "s": gw.seq, "t": "RESUMED", "d": {"_trace": ["fake"]}})
+                json!({"op": 0, "s": sh.seq, "t": "RESUMED", "d": {"_trace": ["fake"]}})
                     .to_string(),
             ));
             out

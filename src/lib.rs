@@ -11,6 +11,7 @@ pub mod discord;
 pub mod eval;
 pub mod knowledge;
 pub mod matcher;
+pub mod paste;
 pub mod reply;
 pub mod report;
 pub mod store;

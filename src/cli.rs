@@ -10,7 +10,8 @@ use clap::{Parser, Subcommand};
 use crate::eval;
 use crate::knowledge::{Knowledge, KnowledgeError, Problem};
 use crate::load::{load_knowledge, load_matcher, LoadError};
-use crate::matcher::{Channel, Matcher, Mode, SignalSet, DEFAULT_LOOKUP_CONFIDENCE};
+use crate::matcher::{Channel, Evidence, Matcher, Mode, SignalSet, DEFAULT_LOOKUP_CONFIDENCE};
+use crate::paste::{self, Pasted};
 use crate::reply::{self, Answer, Lang};
 use crate::report::{Report, ReportInput};
 use crate::store::{Confidence, Location, Store, StoreError, DEFAULT_SQLITE_PATH};
@@ -32,8 +33,12 @@ pub struct Cli {
 pub enum Command {
     /// Answer one question or pasted error, offline.
     Ask {
-        /// The message, e.g. "my.request 报错 error: 14".
-        text: String,
+        /// The message, e.g. "my.request 报错 error: 14"; `-` reads it from standard input.
+        text: Option<String>,
+        /// Also read this text, .log, .json or .har file (at most 256 KB of it), matched
+        /// together with TEXT; evidence names the file and line.
+        #[arg(long, value_name = "PATH")]
+        file: Option<PathBuf>,
         /// Reply language (default: the question's language).
         #[arg(long, value_enum)]
         lang: Option<Lang>,
@@ -198,6 +203,9 @@ pub enum CliError {
     /// not repeated as a source.
     #[error("{0}")]
     Store(StoreError),
+    /// A pasted file could not be read as text.
+    #[error(transparent)]
+    Paste(#[from] crate::paste::PasteError),
     /// Reading or writing failed. The message names only what; the cause is the source, so
     /// an error chain (`{:#}`) shows it once.
     #[error("{what}")]
@@ -234,7 +242,15 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
 fn run_command(cli: Cli) -> Result<ExitCode, CliError> {
     let dir = cli.knowledge.as_deref();
     match cli.command {
-        Command::Ask { text, lang, json } => ask(&load_matcher(dir)?, &text, lang, json),
+        Command::Ask {
+            text,
+            file,
+            lang,
+            json,
+        } => match ask_input(text.as_deref(), file.as_deref())? {
+            Some(pasted) => ask(&load_matcher(dir)?, &pasted, lang, json),
+            None => Ok(ExitCode::from(2)),
+        },
         Command::Match {
             jsonl: _,
             lookup,
@@ -353,12 +369,66 @@ fn report(
     Ok(ExitCode::SUCCESS)
 }
 
+/// The question of `ask`: TEXT (or standard input for `-`) and the `--file`, joined. None
+/// (after saying why on stderr) when there is nothing to ask.
+fn ask_input(text: Option<&str>, file: Option<&Path>) -> Result<Option<Pasted>, CliError> {
+    let message = match text {
+        Some("-") => {
+            let (bytes, truncated) =
+                paste::read_capped(std::io::stdin().lock()).map_err(io("stdin"))?;
+            if truncated {
+                eprintln!("reqdoctor: stdin: only the first 256 KB were read");
+            }
+            String::from_utf8_lossy(&bytes).into_owned()
+        }
+        Some(t) => t.to_string(),
+        None => String::new(),
+    };
+    let mut pieces = Vec::new();
+    if let Some(path) = file {
+        let what = format!("cannot read {}", path.display());
+        let f = std::fs::File::open(path).map_err(io(what.clone()))?;
+        let (bytes, truncated) = paste::read_capped(f).map_err(io(what))?;
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| path.display().to_string());
+        if truncated {
+            eprintln!("reqdoctor: {name}: only the first 256 KB were read");
+        }
+        pieces.push(paste::read_named(&name, &bytes, truncated)?);
+    }
+    if message.trim().is_empty() && pieces.iter().all(|p| p.lines.is_empty()) {
+        eprintln!("reqdoctor: nothing to ask: give TEXT, `-` for standard input, or --file PATH");
+        return Ok(None);
+    }
+    Ok(Some(Pasted::new(&message, &pieces)))
+}
+
+/// The answer's JSON with each evidence naming the file and line it came from (`attachment`
+/// and `line`, or `entry` for a HAR), when it came from a file.
+fn locate_evidence(v: &mut serde_json::Value, evidence: &[Evidence], pasted: &Pasted) {
+    let Some(items) = v["evidence"].as_array_mut() else {
+        return;
+    };
+    for (item, e) in items.iter_mut().zip(evidence) {
+        if let Some(locus) = pasted.locate_evidence(e) {
+            item["attachment"] = locus.name.clone().into();
+            match locus.position {
+                paste::Position::Line(n) => item["line"] = n.into(),
+                paste::Position::Entry(n) => item["entry"] = n.into(),
+            }
+        }
+    }
+}
+
 fn ask(
     matcher: &Matcher,
-    text: &str,
+    pasted: &Pasted,
     lang: Option<Lang>,
     json: bool,
 ) -> Result<ExitCode, CliError> {
+    let text = pasted.text();
     let lang = lang.unwrap_or_else(|| Lang::detect(text));
     let lookup = matcher.lookup(text, DEFAULT_LOOKUP_CONFIDENCE);
     let matches = &lookup.matches;
@@ -378,10 +448,14 @@ fn ask(
         (Some(a), false) => {
             let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
             write!(out, "{}", a.to_terminal(color)).map_err(io("stdout"))?;
+            if let Some(locus) = a.evidence.first().and_then(|e| pasted.locate_evidence(e)) {
+                writeln!(out, "(evidence found in {locus})").map_err(io("stdout"))?;
+            }
             Ok(ExitCode::SUCCESS)
         }
         (Some(a), true) => {
             let mut v = a.to_json();
+            locate_evidence(&mut v, &a.evidence, pasted);
             if let Some(p) = lookup.uncovered_platform {
                 v["uncovered_platform"] = p.as_str().into();
             }

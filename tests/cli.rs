@@ -368,4 +368,137 @@ fn a_closed_pipe_ends_the_run_quietly() {
     let o = child.wait_with_output().unwrap();
     assert_eq!(String::from_utf8_lossy(&o.stderr), "");
     assert_eq!(o.status.code(), Some(0));
+/// Writes `bytes` to a file called `name` in a fresh directory.
+fn pasted_file(name: &str, bytes: &[u8]) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(name);
+    std::fs::write(&path, bytes).unwrap();
+    (dir, path)
+}
+
+fn ask_json(args: &[&str]) -> (Output, serde_json::Value) {
+    let o = bin().arg("ask").args(args).arg("--json").output().unwrap();
+    let v = serde_json::from_slice(&o.stdout).unwrap_or(serde_json::Value::Null);
+    (o, v)
+}
+
+#[test]
+fn ask_dash_reads_the_question_from_stdin() {
+    let mut cmd = bin();
+    cmd.args(["ask", "-", "--json"]);
+    let o = run_with_stdin(
+        cmd,
+        "my.request 报错\n{error: 14, status: 13, errorMessage: \"JSON parse data error\"}\n",
+    );
+    assert!(o.status.success(), "{o:?}");
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["id"], "alipay.error.14");
+    assert!(
+        v["evidence"][0].get("attachment").is_none(),
+        "stdin is the message itself"
+    );
+}
+
+#[test]
+fn ask_file_reads_text_log_and_json_and_names_the_line() {
+    let log = b"boot ok\nrender ok\nmy.request fail {error: 14, status: 13, errorMessage: \"JSON parse data error\"}\n";
+    for name in ["message.txt", "app.log", "dump.json"] {
+        let (_d, path) = pasted_file(name, log);
+        let (o, v) = ask_json(&["--file", path.to_str().unwrap()]);
+        assert!(o.status.success(), "{name}: {o:?}");
+        assert_eq!(v["id"], "alipay.error.14", "{name}");
+        assert_eq!(v["evidence"][0]["attachment"], name);
+        assert_eq!(v["evidence"][0]["line"], 3, "{name}: {v}");
+    }
+    // Without --json the terminal answer says where the evidence was found.
+    let (_d, path) = pasted_file("app.log", log);
+    let o = bin()
+        .args(["ask", "--lang", "en", "--file", path.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        stdout(&o).contains("(evidence found in app.log line 3)"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[test]
+fn ask_text_and_file_are_matched_together() {
+    // The error is in an English log; the question around it is Chinese: one answer, in
+    // the question's language, with the evidence located in the file.
+    let (_d, path) = pasted_file(
+        "trace.log",
+        b"{error: 14, status: 13, errorMessage: \"JSON parse data error\"}\n",
+    );
+    let (o, v) = ask_json(&[
+        "my.request 报错了，日志见附件",
+        "--file",
+        path.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{o:?}");
+    assert_eq!(v["id"], "alipay.error.14");
+    assert_eq!(v["lang"], "zh");
+    assert_eq!(v["evidence"][0]["attachment"], "trace.log");
+    assert_eq!(v["evidence"][0]["line"], 1);
+}
+
+#[test]
+fn ask_file_reads_a_har_by_its_failed_entries() {
+    let har = serde_json::json!({"log": {"version": "1.2", "entries": [
+        {"request": {"method": "GET", "url": "https://api.example.com/ok"}, "response": {"status": 200, "statusText": "OK", "content": {"text": "fine"}}},
+        {"request": {"method": "POST", "url": "https://api.example.com/login"}, "response": {"status": 401, "statusText": "Unauthorized", "content": {"text": "{\"msg\":\"token expired\"}"}}}
+    ]}});
+    let (_d, path) = pasted_file("network.har", har.to_string().as_bytes());
+    let (o, v) = ask_json(&["--file", path.to_str().unwrap()]);
+    assert!(o.status.success(), "{o:?}");
+    assert_eq!(v["id"], "http.401");
+    let located: Vec<_> = v["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["attachment"] == "network.har")
+        .collect();
+    assert!(!located.is_empty(), "{v}");
+    assert!(located.iter().all(|e| e["entry"] == 1), "{v}");
+}
+
+#[test]
+fn ask_file_refuses_binary_images_and_missing_files_clearly() {
+    let (_d, path) = pasted_file("message.txt", b"\x7fELF\x02\x01\x01\0\0\0garbage\0\xff\xfe");
+    let o = bin()
+        .args(["ask", "--file", path.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("message.txt: skipped: binary content"),
+        "{err}"
+    );
+
+    let (_d, path) = pasted_file("shot.png", b"\x89PNG\r\n\x1a\n");
+    let o = bin()
+        .args(["ask", "--file", path.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_ne!(o.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("`ocr` feature"), "{err}");
+
+    let o = bin()
+        .args(["ask", "--file", "/nonexistent/dir/app.log"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("cannot read /nonexistent/dir/app.log"),
+        "{err}"
+    );
+    assert!(o.stdout.is_empty());
+
+    let o = bin().arg("ask").output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("nothing to ask"));
 }

@@ -128,6 +128,8 @@ pub struct Settings {
     pub edit_window: Duration,
     /// Base URL of Discord's REST API (unset: Discord itself).
     pub discord_api: Option<String>,
+    /// Base URL that replaces Discord's CDN in attachment URLs (unset: the CDN itself).
+    pub cdn_url: Option<String>,
     /// Register the commands in this guild only (for development).
     pub guild: Option<u64>,
     /// Reaction used instead of repeating an answer within the cooldown (none: stay silent).
@@ -159,6 +161,7 @@ impl Default for Settings {
             user_window: Duration::from_secs(60),
             edit_window: Duration::from_secs(300),
             discord_api: None,
+            cdn_url: None,
             guild: None,
             cooldown_reaction: Some("👆".to_string()),
             database: Location::Sqlite(DEFAULT_SQLITE_PATH.into()),
@@ -183,6 +186,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ("user_window_secs", "REQDOCTOR_USER_WINDOW_SECS"),
     ("edit_window_secs", "REQDOCTOR_EDIT_WINDOW_SECS"),
     ("discord_api", "REQDOCTOR_DISCORD_API"),
+    ("cdn_url", "REQDOCTOR_CDN_URL"),
     ("guild", "REQDOCTOR_GUILD"),
     ("cooldown_reaction", "REQDOCTOR_COOLDOWN_REACTION"),
     ("database", "REQDOCTOR_DATABASE"),
@@ -268,6 +272,7 @@ struct FileSettings {
     user_window_secs: Option<u64>,
     edit_window_secs: Option<u64>,
     discord_api: Option<String>,
+    cdn_url: Option<String>,
     guild: Option<Snowflake>,
     cooldown_reaction: Option<String>,
     database: Option<String>,
@@ -467,6 +472,9 @@ impl Settings {
         if let Some(v) = file.discord_api {
             self.discord_api = api_url(&v, &origin("discord_api"))?;
         }
+        if let Some(v) = file.cdn_url {
+            self.cdn_url = api_url(&v, &origin("cdn_url"))?;
+        }
         if let Some(v) = file.guild {
             self.guild = Some(snowflake_value(&v, &origin("guild"))?);
         }
@@ -562,6 +570,9 @@ impl Settings {
         }
         if let Some(v) = var("REQDOCTOR_DISCORD_API") {
             self.discord_api = api_url(&v, "REQDOCTOR_DISCORD_API")?;
+        }
+        if let Some(v) = var("REQDOCTOR_CDN_URL") {
+            self.cdn_url = api_url(&v, "REQDOCTOR_CDN_URL")?;
         }
         if let Some(v) = var("REQDOCTOR_GUILD") {
             self.guild = Some(snowflake(&v, "REQDOCTOR_GUILD")?);

@@ -20,6 +20,7 @@ use super::rest;
 use super::tracker::{Settled, Tracked};
 use super::{BotError, Data};
 use crate::matcher::{Match, Mode};
+use crate::paste::Pasted;
 use crate::reply::Lang;
 use crate::store::{self, Recorded, ReviewItem, ReviewKind, SentReply, Vote};
 
@@ -117,11 +118,18 @@ async fn on_message(ctx: &SerenityContext, data: &Data, msg: &Message) {
         debug!(trigger = facts.id, "already seen; not answering twice");
         return;
     }
-    let text = match mode {
+    let own = match mode {
         Mode::Lookup => answer::strip_mention(&msg.content, bot_id(ctx)),
         Mode::Auto => msg.content.clone(),
     };
-    let lang = here.language.for_text(&text);
+    let lang = here.language.for_text(&own);
+    // Attachments are read in this message's own task: a slow one delays only this answer.
+    let text = if msg.attachments.is_empty() {
+        own
+    } else {
+        let pieces = data.attachments.read(&msg.attachments).await;
+        Pasted::new(&own, &pieces).text().to_string()
+    };
     let matcher = data.matcher();
     let thresholds = Thresholds {
         auto: here.auto_threshold,

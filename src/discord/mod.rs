@@ -8,6 +8,7 @@
 //! [`settings`] (`/reqdoctor`). What the bot learns goes to the [`crate::store`].
 
 pub mod answer;
+pub mod attachments;
 pub mod buttons;
 pub mod channels;
 pub mod commands;
@@ -130,6 +131,8 @@ pub struct Shared {
     pub guilds: GuildCache,
     /// Thread parents.
     pub channels: channels::ChannelKinds,
+    /// Fetches messages' text attachments.
+    pub attachments: attachments::Fetcher,
     /// The knowledge directory (None: the knowledge built into the binary).
     pub knowledge_dir: Option<PathBuf>,
     /// Held while a reload runs, so reloads never overlap.
@@ -202,6 +205,8 @@ impl Data {
             user_limit: settings.user_limit,
             user_window: settings.user_window,
         });
+        let attachments =
+            attachments::Fetcher::new(settings.cdn_url.clone(), settings.discord_api.clone());
         Data(Arc::new(Shared {
             matcher: ArcSwap::from_pointee(matcher),
             settings,
@@ -211,6 +216,7 @@ impl Data {
             store,
             guilds: GuildCache::default(),
             channels: channels::ChannelKinds::default(),
+            attachments,
             knowledge_dir,
             reloading: tokio::sync::Mutex::new(()),
             drain: drain::Drain::default(),

@@ -204,6 +204,19 @@ fn shard_of(d: &Value, total: u32) -> u32 {
         .and_then(|g| g.parse::<u64>().ok())
         .unwrap_or(0);
     ((guild >> 22) % u64::from(total.max(1))) as u32
+    /// Attachment path → what the fake CDN serves there.
+    files: Mutex<HashMap<String, Served>>,
+}
+
+/// A file on the fake CDN: its status, body, and a wait before the answer.
+#[derive(Debug, Clone)]
+pub struct Served {
+    /// HTTP status.
+    pub status: u16,
+    /// The body.
+    pub body: Vec<u8>,
+    /// How long to wait before answering.
+    pub delay: Duration,
 }
 
 /// A running fake Discord.
@@ -428,11 +441,13 @@ impl FakeDiscord {
             nonces: Mutex::new(HashMap::new()),
             hold: tokio::sync::watch::channel(false).0,
             held: AtomicU64::new(0),
+            files: Mutex::new(HashMap::new()),
         });
         let fake = FakeDiscord { inner };
         let app = Router::new()
             .route("/gw", get(gateway))
             .route("/c/{tag}/gw", get(tagged_gateway))
+            .route("/attachments/{*path}", get(cdn))
             .fallback(rest)
             .with_state(fake.clone());
         tokio::spawn(async move {
@@ -505,6 +520,17 @@ impl FakeDiscord {
             assert!(Instant::now() < deadline, "no held post within {within:?}");
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
+    }
+
+    /// Serves `served` at `https://cdn.discordapp.com/attachments/{path}` (as the bot sees it
+    /// with `cdn_url` set to [`FakeDiscord::url`]); returns that Discord URL.
+    pub fn serve(&self, path: &str, served: Served) -> String {
+        self.inner
+            .files
+            .lock()
+            .unwrap()
+            .insert(format!("/attachments/{path}"), served);
+        format!("https://cdn.discordapp.com/attachments/{path}")
     }
 
     /// A fresh snowflake.
@@ -929,6 +955,42 @@ fn commands(body: &Value, app: &str, guild: Option<&str>) -> Value {
             })
             .collect(),
     )
+}
+
+/// The fake CDN: serves what [`FakeDiscord::serve`] registered (404 for anything else) and
+/// records each GET like a REST call.
+async fn cdn(State(fake): State<FakeDiscord>, uri: Uri) -> Response {
+    let at = Instant::now();
+    let path = uri.path().to_string();
+    let served = fake.inner.files.lock().unwrap().get(&path).cloned();
+    let served = served.unwrap_or(Served {
+        status: 404,
+        body: b"404: Not Found".to_vec(),
+        delay: Duration::ZERO,
+    });
+    fake.record(
+        &Method::GET,
+        &path,
+        Value::Null,
+        served.status,
+        Value::Null,
+        at,
+    );
+    tokio::time::sleep(served.delay).await;
+    let status = StatusCode::from_u16(served.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (status, served.body).into_response()
+}
+
+/// An attachment object as Discord sends it in a message.
+pub fn attachment(id: u64, filename: &str, content_type: &str, url: &str, size: usize) -> Value {
+    json!({
+        "id": id.to_string(),
+        "filename": filename,
+        "size": size,
+        "url": url,
+        "proxy_url": url.replace("https://cdn.discordapp.com", "https://media.discordapp.net"),
+        "content_type": content_type,
+    })
 }
 
 async fn gateway(State(fake): State<FakeDiscord>, ws: WebSocketUpgrade) -> Response {

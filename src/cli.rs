@@ -73,6 +73,9 @@ pub enum Command {
         /// Fail when the false-reply rate is above this (0..1).
         #[arg(long = "max-false", value_name = "F")]
         max_false: Option<f64>,
+        /// Fail when more than this many answers came from another platform's entry.
+        #[arg(long = "max-confusion", value_name = "N")]
+        max_confusion: Option<usize>,
         /// Print every miss, not only the first 50.
         #[arg(long)]
         all: bool,
@@ -261,6 +264,7 @@ fn run_command(cli: Cli) -> Result<ExitCode, CliError> {
             lookup,
             min_accuracy,
             max_false,
+            max_confusion,
             all,
             confidence,
             channel,
@@ -277,6 +281,7 @@ fn run_command(cli: Cli) -> Result<ExitCode, CliError> {
                 channel,
                 min_accuracy,
                 max_false,
+                max_confusion,
                 all,
             },
         ),
@@ -564,6 +569,7 @@ struct EvalOptions {
     channel: Channel,
     min_accuracy: Option<f64>,
     max_false: Option<f64>,
+    max_confusion: Option<usize>,
     all: bool,
 }
 
@@ -573,6 +579,7 @@ fn run_eval(matcher: &Matcher, corpus: &Path, o: EvalOptions) -> Result<ExitCode
         channel,
         min_accuracy,
         max_false,
+        max_confusion,
         all,
     } = o;
     let text = std::fs::read_to_string(corpus).map_err(io(corpus.display().to_string()))?;
@@ -630,6 +637,12 @@ fn run_eval(matcher: &Matcher, corpus: &Path, o: EvalOptions) -> Result<ExitCode
         t.negatives,
     )
     .map_err(io("stdout"))?;
+    writeln!(
+        out,
+        "platform confusion: {} answer(s) came from another platform's entry",
+        report.platform_confusion
+    )
+    .map_err(io("stdout"))?;
     if lookup {
         writeln!(
             out,
@@ -681,6 +694,17 @@ fn run_eval(matcher: &Matcher, corpus: &Path, o: EvalOptions) -> Result<ExitCode
                 out,
                 "FAIL: false-reply rate {:.4} is above {max}",
                 report.false_reply_rate()
+            )
+            .map_err(io("stdout"))?;
+            failed = true;
+        }
+    }
+    if let Some(max) = max_confusion {
+        if report.platform_confusion > max {
+            writeln!(
+                out,
+                "FAIL: {} answer(s) from another platform's entry, more than {max}",
+                report.platform_confusion
             )
             .map_err(io("stdout"))?;
             failed = true;

@@ -9,6 +9,7 @@
 
 use serde::Deserialize;
 
+use crate::knowledge::{Knowledge, Platform};
 use crate::matcher::{Channel, Matcher, Mode, DEFAULT_LOOKUP_CONFIDENCE};
 
 /// One labelled message.
@@ -130,6 +131,11 @@ pub struct Report {
     pub maybe_wrong: usize,
     /// ...must-stay-silent lines that get a 💡 (a reaction, never a reply).
     pub maybe_on_negatives: usize,
+    /// Answers that came from another platform's entry: the line expects an entry of one
+    /// platform (a WeChat question) and got a platform-specific entry that speaks for none of
+    /// its platforms (an Alipay or Douyin one). Already wrong by id; counted apart because
+    /// it misleads worse than a near miss.
+    pub platform_confusion: usize,
     /// Every wrong line.
     pub misses: Vec<Miss>,
 }
@@ -155,6 +161,7 @@ pub fn evaluate(
     channel: Channel,
 ) -> Report {
     let mut report = Report::default();
+    let knowledge = matcher.knowledge();
     for (line, l) in lines {
         let channel = l.channel.unwrap_or(channel);
         let (got, answer) = match mode {
@@ -188,7 +195,14 @@ pub fn evaluate(
             if got.first().is_some_and(|m| accepts(&l.expect, &m.id)) {
                 report.ranked_first += 1;
             }
-            let right = answer.is_some_and(|id| accepts(&l.expect, &id));
+            let right = answer.as_ref().is_some_and(|id| accepts(&l.expect, id));
+            if !right
+                && answer
+                    .as_ref()
+                    .is_some_and(|id| confuses(knowledge, &l.expect, id))
+            {
+                report.platform_confusion += 1;
+            }
             line_tally.correct = usize::from(right);
             right
         };
@@ -211,6 +225,38 @@ pub fn evaluate(
     report
 }
 
+/// The platforms an entry speaks for, or `None` when it speaks for all (http, general) or
+/// does not exist.
+fn entry_platforms<'k>(knowledge: &'k Knowledge, id: &str) -> Option<&'k [Platform]> {
+    knowledge
+        .entries()
+        .iter()
+        .find(|e| e.id == id)
+        .filter(|e| !e.platform.is_neutral())
+        .map(|e| e.platforms.as_slice())
+}
+
+/// Whether answering `got` to a line expecting `expect` is platform confusion: every
+/// acceptable entry is platform-specific, and `got` is a platform-specific entry that speaks
+/// for none of their platforms.
+pub fn confuses(knowledge: &Knowledge, expect: &[String], got: &str) -> bool {
+    let Some(got) = entry_platforms(knowledge, got) else {
+        return false;
+    };
+    let mut wanted: Vec<Platform> = Vec::new();
+    for e in knowledge
+        .entries()
+        .iter()
+        .filter(|e| accepts(expect, &e.id))
+    {
+        if e.platform.is_neutral() {
+            return false;
+        }
+        wanted.extend(e.platforms.iter().copied());
+    }
+    !wanted.is_empty() && !got.iter().any(|p| wanted.contains(p))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -221,6 +267,32 @@ mod tests {
         assert!(accepts(&e, "wechat.timeout"));
         assert!(accepts(&e, "http.500"));
         assert!(!accepts(&e, "http.401"));
+    }
+
+    #[test]
+    fn another_platforms_entry_is_confusion() {
+        let k = Knowledge::bundled().unwrap();
+        let want = |ids: &[&str]| ids.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        // A WeChat question answered by Alipay's or Douyin's entry.
+        assert!(confuses(
+            &k,
+            &want(&["wechat.faq.referer"]),
+            "alipay.faq.referer"
+        ));
+        assert!(confuses(
+            &k,
+            &want(&["wechat.*"]),
+            "douyin.faq.request-limits"
+        ));
+        // The same platform, a neutral answer or a neutral expectation is not confusion.
+        assert!(!confuses(
+            &k,
+            &want(&["wechat.faq.referer"]),
+            "wechat.timeout"
+        ));
+        assert!(!confuses(&k, &want(&["wechat.faq.referer"]), "http.500"));
+        assert!(!confuses(&k, &want(&["http.500"]), "alipay.error.19"));
+        assert!(!confuses(&k, &want(&["wechat.timeout"]), "no.such-entry"));
     }
 
     #[test]

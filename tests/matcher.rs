@@ -246,22 +246,31 @@ fn plainly_elsewhere_stays_silent_in_both_kinds() {
 
 #[test]
 fn the_platform_steers_the_answer() {
-    // WeChat errno tables do not answer Douyin or Kuaishou.
-    for text in [
-        "字节小程序（抖音）真机报错：\n```\ntt.request fail {\n  errMsg: \"request:fail ssl hand shake error\",\n  errNo: 21103\n}\n```",
-        "Kuaishou mini program: ks.request fail, errMsg says url not in domain list",
+    // WeChat errno tables do not answer Douyin or Kuaishou: such a message gets its own
+    // platform's entry or nothing.
+    for (text, platform) in [
+        ("字节小程序（抖音）真机报错：\n```\ntt.request fail {\n  errMsg: \"request:fail ssl hand shake error\",\n  errNo: 21103\n}\n```", "douyin."),
+        ("Kuaishou mini program: ks.request fail, errMsg says url not in domain list", "kuaishou."),
     ] {
-        assert_eq!(support(text), None, "{text}");
+        if let Some(id) = support(text) {
+            assert!(id.starts_with(platform), "{text} got {id}");
+        }
     }
     // A WeChat question about timeouts gets WeChat's entry, an Alipay one Alipay's.
     assert_eq!(
         support("wx.request 的超时时间默认是多少，在哪改").as_deref(),
         Some("wechat.faq.timeout-config")
     );
+    // Douyin has entries of its own now: its errNo is explained there, never by WeChat's
+    // errno table.
     let l = matcher().lookup("tt.request 返回 errNo 21103 是什么意思", 0.45);
+    assert_eq!(l.uncovered_platform, None);
+    assert_eq!(l.answer().map(|m| m.id.as_str()), Some("douyin.error-code"));
+    // A platform nobody covers is still named.
+    let l = matcher().lookup("小红书小程序 xhs.request 报错 errno 600002", 0.45);
     assert_eq!(
         l.uncovered_platform,
-        Some(reqdoctor::knowledge::Platform::Douyin)
+        Some(reqdoctor::knowledge::Platform::Other)
     );
     assert!(l.answer().is_none(), "{:?}", l.answer());
 }

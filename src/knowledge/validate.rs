@@ -16,6 +16,12 @@ const OFFICIAL_HOSTS: &[&str] = &[
     "chromium.googlesource.com",
     "open.dingtalk.com",
     "help.aliyun.com",
+    "developer.open-douyin.com",
+    "smartprogram.baidu.com",
+    "q.qq.com",
+    "open.kuaishou.com",
+    "uniapp.dcloud.net.cn",
+    "docs.taro.zone",
 ];
 
 /// Repositories on github.com that publish official documentation.
@@ -297,6 +303,12 @@ mod tests {
             link_problem("https://help.aliyun.com/document_detail/1.html?utm_content=x").is_some()
         );
         assert!(link_problem("https://github.com/someone/else").is_some());
+        assert!(link_problem(
+            "https://developer.open-douyin.com/docs/resource/zh-CN/mini-app/develop/api/network/network"
+        )
+        .is_none());
+        assert!(link_problem("https://uniapp.dcloud.net.cn/api/request/request.html").is_none());
+        assert!(link_problem("https://ask.dcloud.net.cn/article/35267").is_some());
     }
 
     #[test]

@@ -172,9 +172,18 @@ mod tests {
     fn platforms_nobody_covers_are_named() {
         let k = Knowledge::bundled().unwrap();
         assert_eq!(
-            uncovered(&k, set(&[Platform::Douyin])),
-            Some(Platform::Douyin)
+            uncovered(&k, set(&[Platform::Other])),
+            Some(Platform::Other)
         );
         assert_eq!(uncovered(&k, set(&[Platform::Wechat])), None);
+        // Douyin, Baidu, QQ and Kuaishou have entries of their own since issue 12.
+        for p in [
+            Platform::Douyin,
+            Platform::Baidu,
+            Platform::Qq,
+            Platform::Kuaishou,
+        ] {
+            assert_eq!(uncovered(&k, set(&[p])), None, "{p:?}");
+        }
     }
 }

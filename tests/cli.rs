@@ -368,6 +368,8 @@ fn a_closed_pipe_ends_the_run_quietly() {
     let o = child.wait_with_output().unwrap();
     assert_eq!(String::from_utf8_lossy(&o.stderr), "");
     assert_eq!(o.status.code(), Some(0));
+}
+
 /// Writes `bytes` to a file called `name` in a fresh directory.
 fn pasted_file(name: &str, bytes: &[u8]) -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();

@@ -167,6 +167,8 @@ struct Inner {
     hold: tokio::sync::watch::Sender<bool>,
     /// Message posts that arrived while held.
     held: AtomicU64,
+    /// Attachment path → what the fake CDN serves there.
+    files: Mutex<HashMap<String, Served>>,
 }
 
 /// The server with index `k`: `GUILD` for 0, and for others an id `k << 22` higher, so that
@@ -204,8 +206,6 @@ fn shard_of(d: &Value, total: u32) -> u32 {
         .and_then(|g| g.parse::<u64>().ok())
         .unwrap_or(0);
     ((guild >> 22) % u64::from(total.max(1))) as u32
-    /// Attachment path → what the fake CDN serves there.
-    files: Mutex<HashMap<String, Served>>,
 }
 
 /// A file on the fake CDN: its status, body, and a wait before the answer.
@@ -975,6 +975,7 @@ async fn cdn(State(fake): State<FakeDiscord>, uri: Uri) -> Response {
         served.status,
         Value::Null,
         at,
+        None,
     );
     tokio::time::sleep(served.delay).await;
     let status = StatusCode::from_u16(served.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);

@@ -93,7 +93,15 @@ impl FailObject {
         self.span.start <= span.start && span.end <= self.span.end
     }
 
-    /// The number in field `key`, if it holds one.
+    /// Whether the object carries an error message as text (`errMsg: "request:fail …"`):
+    /// what a console prints, not what a program spells out as a literal.
+    pub fn has_printed_message(&self) -> bool {
+        [FieldKey::ErrMsg, FieldKey::ErrorMessage]
+            .into_iter()
+            .any(|k| matches!(self.get(k).map(|f| &f.value), Some(FieldValue::Text(_))))
+    }
+
+    /// The number in field `key`, when it holds one.
     pub fn number(&self, key: FieldKey) -> Option<i64> {
         match self.get(key)?.value {
             FieldValue::Number(n) => Some(n),

@@ -10,10 +10,51 @@ use std::ops::Range;
 
 /// Marks that only programs have (looked for in the original text of a fence).
 const SOURCE_MARKS: &[&str] = &[
-    "let ", "const ", "var ", "fn ", "func ", "def ", "int ", "val ", "return", "if (", "if ",
-    "else", "while ", "for (", "=>", "==", "!=", "};", ");", "struct ", "class ", "import ",
-    "package ", "#include", "public ", "private ", "function", "async ", "await ", "impl ",
-    "match ", "switch", "case ", "elif ", "enum ", "#[", "::new", "println!", "printf",
+    "let ",
+    "const ",
+    "var ",
+    "fn ",
+    "func ",
+    "def ",
+    "int ",
+    "val ",
+    "return",
+    "if (",
+    "if ",
+    "else",
+    "while ",
+    "for (",
+    "=>",
+    "==",
+    "!=",
+    "};",
+    ");",
+    "struct ",
+    "class ",
+    "import ",
+    "package ",
+    "#include",
+    "public ",
+    "private ",
+    "function",
+    "async ",
+    "await ",
+    "impl ",
+    "match ",
+    "switch",
+    "case ",
+    "elif ",
+    "enum ",
+    "#[",
+    "::new",
+    "println!",
+    "printf",
+    // A mini program's own page and component code.
+    "Page({",
+    "Component({",
+    "App({",
+    "setData(",
+    "this.",
 ];
 
 /// How many marks make a fence a program (one `if` in a log line does not).
@@ -79,6 +120,10 @@ mod tests {
         );
         assert_eq!(
             flags("```rust\nResponse { status: 500, body: b };\nfn f() {}\n```"),
+            vec![true]
+        );
+        assert_eq!(
+            flags("```js\nPage({\n  data: { status: 403, error: '' },\n  onLoad() { const t = 1 }\n})\n```"),
             vec![true]
         );
     }

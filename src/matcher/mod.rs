@@ -9,6 +9,7 @@ mod channel;
 mod codes;
 mod fail_object;
 mod fences;
+mod form;
 mod platform;
 mod similarity;
 mod terms;
@@ -305,6 +306,8 @@ struct Message<'a> {
     signals: &'a Signals,
     /// One occurrence per recognised code: its owner entry, the code and where it is.
     coded: &'a [(u32, Code, Range<usize>)],
+    /// In a long post, the entries its title line answers on its own (see [`form`]).
+    title_answers: &'a [u32],
 }
 
 /// Per-message signals that are not tied to one entry.
@@ -331,6 +334,8 @@ struct Signals {
     context_floor: f32,
     /// Where the message was posted.
     channel: Channel,
+    /// A long post or an issue-template report (see [`form`]).
+    long_form: bool,
 }
 
 impl Signals {
@@ -600,11 +605,15 @@ impl Matcher {
         let in_source = |r: &Range<usize>| {
             fences::in_source(&fences, &source, folded.original_range(r.clone()).start)
         };
-        let objects = fail_object::scan(&folded.text);
+        let mut objects = fail_object::scan(&folded.text);
+        // In a program, `{ error: 14, status: 400 }` is a literal its author wrote, not a
+        // result they got; one carrying the printed message (errMsg, errorMessage) was pasted.
+        objects.retain(|o| !in_source(&o.span) || o.has_printed_message());
         let in_object = |r: &Range<usize>| objects.iter().any(|o| o.contains(r));
 
         let mut signals = Signals {
             addressed_to_someone: addressed_to_someone(text),
+            long_form: form::MessageForm::of(text).long,
             context_floor: match mode {
                 Mode::Auto => channel.context_floor(),
                 Mode::Lookup => 0.0,
@@ -866,10 +875,24 @@ impl Matcher {
             && (!found.is_empty()
                 || context && signals.error_word
                 || signals.context_strong && signals.question && any_keyword);
+        // A long post's title is often the whole question: what it answers on its own may
+        // still be answered on wording.
+        let title_answers: Vec<u32> = match (mode, form::title(text)) {
+            (Mode::Auto, Some(title)) if signals.long_form => self
+                .run(title, mode, auto_threshold, channel)
+                .0
+                .answers
+                .iter()
+                .filter_map(|m| self.knowledge.index_of(&m.id))
+                .map(|i| i as u32)
+                .collect(),
+            _ => Vec::new(),
+        };
         let message = Message {
             text,
             signals: &signals,
             coded: &coded,
+            title_answers: &title_answers,
         };
         let mut ranked: Vec<(f32, Match)> = cands
             .into_touched()
@@ -978,6 +1001,7 @@ impl Matcher {
             text,
             signals: s,
             coded,
+            title_answers,
         } = *msg;
         let Pass {
             mode,
@@ -1152,6 +1176,17 @@ impl Matcher {
                 },
             ));
         }
+        // A long post answered on wording alone, or by an HTTP status that nothing ties to a
+        // mini program, is at most a "maybe" (see [`form`]).
+        if mode == Mode::Auto && s.long_form && !title_answers.contains(&entry) {
+            let wording_only = c.strong == 0.0;
+            let bare_status = e.platform == Platform::Http
+                && !s.mini_program
+                && !c.evidence.iter().any(|(_, ev)| ev.in_fail_object);
+            if wording_only || bare_status {
+                score = score.min(auto_threshold - LONG_FORM_MARGIN);
+            }
+        }
         // Someone saying it is solved, or talking to another person, is not asking the bot.
         if mode == Mode::Auto && (s.addressed_to_someone || s.resolved && !s.question) {
             score -= 0.3;
@@ -1257,6 +1292,10 @@ impl Matcher {
 /// The widest stretch (bytes of the original message) in which a question's keyword groups
 /// count as one question in `Auto` mode: two lines of chat, about 60 Chinese characters.
 const MAX_KEYWORD_WINDOW: usize = 180;
+
+/// How far below the Auto threshold a long post answered on wording alone is put: inside
+/// the "maybe" band, so a support channel still offers it with a 💡.
+const LONG_FORM_MARGIN: f32 = 0.01;
 
 /// Similarity below this makes no candidate.
 const SIM_CANDIDATE: f32 = 0.2;
@@ -1591,5 +1630,32 @@ mod tests {
                 "{text}"
             );
         }
+    }
+
+    #[test]
+    fn a_long_report_needs_more_than_wording() {
+        let m = bundled();
+        let report = "请求header中cookie sessionid每次都会变化？\n**问题描述**\n设置cookie session不起作用，\
+            每次response header cookie中都会带有HttpOnly\n**复现步骤**\n1. 登录\n2. 再请求";
+        let a = m.assess(report, DEFAULT_AUTO_THRESHOLD, Channel::Support);
+        assert!(a.answers.is_empty(), "{:?}", a.answers);
+        // ...but a code in it still answers, and the wording is offered as a "maybe".
+        let coded =
+            format!("{report}\n控制台: {{error: 14, errorMessage: \"JSON parse data error\"}}");
+        let a = m.assess(&coded, DEFAULT_AUTO_THRESHOLD, Channel::Support);
+        assert_eq!(a.answers[0].id, "alipay.error.14");
+    }
+
+    #[test]
+    fn a_literal_in_a_program_is_not_a_result() {
+        let m = bundled();
+        let code = "quick q on style\n```py\nerror = 2\nif not payload:\n    error = 1\n\
+            return {\"error\": error, \"status\": 400 if error else 200}\n```";
+        assert!(m.find_in(code, Mode::Auto, Channel::Support).is_empty());
+        let pasted = "```js\nconsole.log(res)\nif (x) {}\n// {error: 14, errorMessage: \"JSON parse data error\"}\n```";
+        assert_eq!(
+            m.find_in(pasted, Mode::Auto, Channel::Support)[0].id,
+            "alipay.error.14"
+        );
     }
 }

@@ -74,6 +74,7 @@ pub fn diagnose(
         });
     }
     let mut answered = false;
+    let mut uncovered = None;
     let (matches, worth_review, maybe) = match mode {
         Mode::Auto => {
             let a = matcher.assess(text, thresholds.auto, channel);
@@ -82,6 +83,7 @@ pub fn diagnose(
         Mode::Lookup => {
             let l = matcher.lookup(text, thresholds.lookup);
             answered = l.answered;
+            uncovered = l.uncovered_platform;
             (l.matches, false, None)
         }
     };
@@ -89,9 +91,22 @@ pub fn diagnose(
         Mode::Auto => !matches.is_empty(),
         Mode::Lookup => answered,
     };
+    // A platform the knowledge does not cover is said first, so that another platform's
+    // facts are never passed off as its own.
+    let noting_uncovered = |mut said: Said| {
+        if let Some(p) = uncovered {
+            said.embed.description = format!(
+                "{}\n\n{}",
+                crate::reply::uncovered_platform(p, lang),
+                said.embed.description
+            );
+            said.embed = said.embed.fit();
+        }
+        Diagnosis::Say(said)
+    };
     if confident {
         if let Some(said) = answer(knowledge, &matches, lang) {
-            return Diagnosis::Say(said);
+            return noting_uncovered(said);
         }
     }
     match mode {
@@ -99,7 +114,7 @@ pub fn diagnose(
             worth_review,
             maybe,
         },
-        Mode::Lookup => Diagnosis::Say(Said {
+        Mode::Lookup => noting_uncovered(Said {
             embed: embed::no_match(knowledge, &matches, lang),
             entry_id: None,
             lang,
@@ -305,5 +320,36 @@ mod tests {
         assert!(mentions("<@!42>", 42));
         assert!(!mentions("<@421>", 42));
         assert_eq!(strip_mention("<@42> error 14 <@!42>", 42), "error 14");
+    }
+
+    #[test]
+    fn a_lookup_on_an_uncovered_platform_says_so() {
+        let m = Matcher::new(Arc::new(Knowledge::bundled().unwrap())).unwrap();
+        let Diagnosis::Say(said) = diagnose(
+            &m,
+            "小红书小程序 xhs.request 请求超时怎么办",
+            Mode::Lookup,
+            Channel::Support,
+            Lang::Zh,
+            T,
+        ) else {
+            panic!("Lookup always says something");
+        };
+        assert!(
+            said.embed.description.starts_with("知识库里还没有"),
+            "{}",
+            said.embed.description
+        );
+        let Diagnosis::Say(said) = diagnose(
+            &m,
+            "wx.request 请求超时怎么办",
+            Mode::Lookup,
+            Channel::Support,
+            Lang::Zh,
+            T,
+        ) else {
+            panic!("Lookup always says something");
+        };
+        assert!(!said.embed.description.contains("知识库里还没有"));
     }
 }

@@ -101,6 +101,28 @@ fn has_assignment(body: &str) -> bool {
     })
 }
 
+/// Declaration keywords of the languages people paste.
+const DECLARATIONS: &[&str] = &["let", "const", "var", "val", "int", "mut", "auto"];
+
+/// Whether the code found at `span` of `text` (folded) is the value of a declaration written
+/// in the line itself, code fence or not: "这样写对吗 `let error = 14;`" declares a
+/// constant, it does not report a failure.
+pub fn declared(text: &str, span: &Range<usize>) -> bool {
+    let line_start = text[..span.start].rfind('\n').map_or(0, |i| i + 1);
+    let before = &text[line_start..span.start];
+    // The statement the code sits in: from the last `;`, `{` or backtick on, to the code's end.
+    let from = before
+        .rfind([';', '{', '`'])
+        .map_or(line_start, |i| line_start + i + 1);
+    let stmt = &text[from..span.end];
+    let mut words = stmt
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .filter(|w| !w.is_empty());
+    words.next().is_some_and(|w| DECLARATIONS.contains(&w))
+        && stmt.contains('=')
+        && !stmt.contains("==")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -126,6 +148,20 @@ mod tests {
             flags("```js\nPage({\n  data: { status: 403, error: '' },\n  onLoad() { const t = 1 }\n})\n```"),
             vec![true]
         );
+    }
+
+    #[test]
+    fn a_declaration_declares() {
+        let at = |text: &str, needle: &str| {
+            let start = text.find(needle).unwrap();
+            declared(text, &(start..start + needle.len()))
+        };
+        assert!(at("这样写对吗 `let error = 14;`", "error = 14"));
+        assert!(at("const status = 500", "status = 500"));
+        assert!(at("x; let mut error: u8 = 19;", "error: u8 = 19"));
+        assert!(!at("my.request error = 14 怎么办", "error = 14"));
+        assert!(!at("fail {error: 14}", "error: 14"));
+        assert!(!at("if (let x == 1) error 14", "error 14"));
     }
 
     #[test]

@@ -707,7 +707,9 @@ impl Matcher {
             &mut found,
         );
         // In a program, `let error = 14;` is a constant, not a failure someone got.
-        found.retain(|f| !in_source(&f.span) || in_object(&f.span));
+        found.retain(|f| {
+            (!in_source(&f.span) || in_object(&f.span)) && !fences::declared(&folded.text, &f.span)
+        });
         for o in &objects {
             object_codes(o, &mut found);
         }

@@ -101,6 +101,9 @@ fn has_assignment(body: &str) -> bool {
     })
 }
 
+/// How far back (bytes) a declaration keyword is looked for.
+const DECLARATION_REACH: usize = 96;
+
 /// Declaration keywords of the languages people paste.
 const DECLARATIONS: &[&str] = &["let", "const", "var", "val", "int", "mut", "auto"];
 
@@ -108,7 +111,14 @@ const DECLARATIONS: &[&str] = &["let", "const", "var", "val", "int", "mut", "aut
 /// in the line itself, code fence or not: "这样写对吗 `let error = 14;`" declares a
 /// constant, it does not report a failure.
 pub fn declared(text: &str, span: &Range<usize>) -> bool {
-    let line_start = text[..span.start].rfind('\n').map_or(0, |i| i + 1);
+    // A statement starts within a line's reach; a megabyte on one line is not looked through.
+    let mut reach = span.start.saturating_sub(DECLARATION_REACH);
+    while !text.is_char_boundary(reach) {
+        reach += 1;
+    }
+    let line_start = text[reach..span.start]
+        .rfind('\n')
+        .map_or(reach, |i| reach + i + 1);
     let before = &text[line_start..span.start];
     // The statement the code sits in: from the last `;`, `{` or backtick on, to the code's end.
     let from = before

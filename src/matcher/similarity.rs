@@ -12,9 +12,10 @@
 //! covers, in 0..=1. Words the knowledge never uses count against every entry, so a message
 //! about lunch covers nothing even when it shares a stop word with an entry.
 
-use rustc_hash::{FxHashMap as HashMap, FxHasher};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet, FxHasher};
 use std::hash::Hasher;
 use std::ops::Range;
+use std::sync::LazyLock;
 
 use crate::knowledge::Knowledge;
 use crate::text::{is_cjk, Folded};
@@ -276,12 +277,26 @@ pub(crate) fn tokens(folded: &str, mut f: impl FnMut(u64)) {
     }
 }
 
+/// The hashes of [`STOP_WORDS`]: one look-up per word instead of a comparison per stop word
+/// (a pasted log has thousands of words).
+static STOP_HASHES: LazyLock<HashSet<u64>> =
+    LazyLock::new(|| STOP_WORDS.iter().map(|w| hash(w.as_bytes())).collect());
+
 /// One English word: dropped when it means nothing, else its stem.
 fn word(w: &str, f: &mut impl FnMut(u64)) {
-    if w.bytes().all(|b| b.is_ascii_digit()) || STOP_WORDS.contains(&w) {
+    if w.bytes().all(|b| b.is_ascii_digit()) {
         return;
     }
-    f(hash(stem(w).as_bytes()));
+    let whole = hash(w.as_bytes());
+    if STOP_HASHES.contains(&whole) {
+        return;
+    }
+    let stemmed = stem(w);
+    f(if stemmed.len() == w.len() {
+        whole
+    } else {
+        hash(stemmed.as_bytes())
+    });
 }
 
 /// A crude English stem, the same on both sides: `requests`, `requesting` and `requested`

@@ -306,8 +306,6 @@ struct Message<'a> {
     signals: &'a Signals,
     /// One occurrence per recognised code: its owner entry, the code and where it is.
     coded: &'a [(u32, Code, Range<usize>)],
-    /// In a long post, the entries its title line answers on its own (see [`form`]).
-    title_answers: &'a [u32],
 }
 
 /// Per-message signals that are not tied to one entry.
@@ -877,24 +875,10 @@ impl Matcher {
             && (!found.is_empty()
                 || context && signals.error_word
                 || signals.context_strong && signals.question && any_keyword);
-        // A long post's title is often the whole question: what it answers on its own may
-        // still be answered on wording.
-        let title_answers: Vec<u32> = match (mode, form::title(text)) {
-            (Mode::Auto, Some(title)) if signals.long_form => self
-                .run(title, mode, auto_threshold, channel)
-                .0
-                .answers
-                .iter()
-                .filter_map(|m| self.knowledge.index_of(&m.id))
-                .map(|i| i as u32)
-                .collect(),
-            _ => Vec::new(),
-        };
         let message = Message {
             text,
             signals: &signals,
             coded: &coded,
-            title_answers: &title_answers,
         };
         let mut ranked: Vec<(f32, Match)> = cands
             .into_touched()
@@ -1003,7 +987,6 @@ impl Matcher {
             text,
             signals: s,
             coded,
-            title_answers,
         } = *msg;
         let Pass {
             mode,
@@ -1180,7 +1163,7 @@ impl Matcher {
         }
         // A long post answered on wording alone, or by an HTTP status that nothing ties to a
         // mini program, is at most a "maybe" (see [`form`]).
-        if mode == Mode::Auto && s.long_form && !title_answers.contains(&entry) {
+        if mode == Mode::Auto && s.long_form {
             let wording_only = c.strong == 0.0;
             let bare_status = e.platform == Platform::Http
                 && !s.mini_program

@@ -37,6 +37,14 @@ const TEMPLATE_HEADINGS: &[&str] = &[
     "additional context",
     "reproduction",
     "system info",
+    "is your feature request",
+    "describe the solution",
+    "feature request",
+    "新功能描述",
+    "功能需求",
+    "bug描述",
+    "bug 描述",
+    "问题截图",
 ];
 
 /// What the matcher needs to know about a message's shape.

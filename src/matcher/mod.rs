@@ -712,9 +712,12 @@ impl Matcher {
             object_codes(o, &mut found);
         }
         // `errMsg` is the WeChat-style field (uni-app and Taro copy it); Alipay's fail object
-        // carries `errorMessage`.
+        // carries `errorMessage`. A quoted `"errMsg": "request:fail abort"` outside braces says
+        // the same.
         let mut family = Platforms::default();
-        if objects.iter().any(|o| o.get(FieldKey::ErrMsg).is_some()) {
+        if objects.iter().any(|o| o.get(FieldKey::ErrMsg).is_some())
+            || memchr::memmem::find(folded.text.as_bytes(), b"errmsg\"").is_some()
+        {
             family.insert(Platform::Wechat);
         }
         signals.platforms =

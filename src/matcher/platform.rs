@@ -43,6 +43,10 @@ pub enum Fit {
     Neutral,
     /// The message names no platform.
     Unknown,
+    /// The message names no platform, and the entry speaks only for platforms that people
+    /// name when they mean them (Douyin, Baidu, QQ, Kuaishou, DingTalk: their codes, console
+    /// paths and limits are their own). "下载域名怎么填" is not a Kuaishou question.
+    Unnamed,
     /// The message names one of the entry's platforms.
     Same,
     /// The message names only other platforms.
@@ -56,6 +60,7 @@ impl Fit {
         match self {
             Fit::Same => 0.05,
             Fit::Other => -0.35,
+            Fit::Unnamed => -0.15,
             Fit::Neutral | Fit::Unknown => 0.0,
         }
     }
@@ -92,12 +97,25 @@ pub fn fit(entry: &Entry, message: Platforms) -> Fit {
     if entry.platform.is_neutral() {
         Fit::Neutral
     } else if message.is_empty() {
-        Fit::Unknown
+        if entry.platforms.iter().all(|p| named_when_meant(*p)) {
+            Fit::Unnamed
+        } else {
+            Fit::Unknown
+        }
     } else if entry.platforms.iter().any(|p| message.contains(*p)) {
         Fit::Same
     } else {
         Fit::Other
     }
+}
+
+/// Whether a question about `p` names it: the two big platforms are often left unsaid in a
+/// mini-program channel, the others are not.
+fn named_when_meant(p: Platform) -> bool {
+    matches!(
+        p,
+        Platform::Dingtalk | Platform::Douyin | Platform::Baidu | Platform::Qq | Platform::Kuaishou
+    )
 }
 
 /// A platform the message names that no entry of `knowledge` speaks for: the answer should
@@ -163,6 +181,10 @@ mod tests {
         assert_eq!(fit(&alipay, set(&[Platform::Dingtalk])), Fit::Same);
         assert_eq!(fit(&alipay, set(&[Platform::Wechat])), Fit::Other);
         assert_eq!(fit(&alipay, Platforms::default()), Fit::Unknown);
+        let douyin = entry(Platform::Douyin, &[]);
+        assert_eq!(fit(&douyin, Platforms::default()), Fit::Unnamed);
+        assert_eq!(fit(&douyin, set(&[Platform::Douyin])), Fit::Same);
+        assert!(Fit::Unnamed.adjust() < 0.0);
         let http = entry(Platform::Http, &[]);
         assert_eq!(fit(&http, set(&[Platform::Douyin])), Fit::Neutral);
         assert!(Fit::Other.adjust() < -0.3);

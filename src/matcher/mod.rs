@@ -306,6 +306,8 @@ struct Message<'a> {
     signals: &'a Signals,
     /// One occurrence per recognised code: its owner entry, the code and where it is.
     coded: &'a [(u32, Code, Range<usize>)],
+    /// Entries whose own error strings (phrases, patterns) the message quotes.
+    quoted: &'a [u32],
 }
 
 /// Per-message signals that are not tied to one entry.
@@ -757,6 +759,9 @@ impl Matcher {
             }
         }
 
+        // Entries a platform's own error string names (not an HTTP reason phrase, which
+        // any stack prints): wording for another entry is secondary to them.
+        let mut quoted: Vec<u32> = Vec::new();
         // Weighed only now that every context word has been seen.
         for (entry, kind, r) in literals {
             let platform = self.knowledge.entries()[entry as usize].platform;
@@ -768,6 +773,9 @@ impl Matcher {
                 // "403 Forbidden" is everyday ops talk: it needs mini-program context.
                 0.55 + signals.context_bonus(false)
             } else {
+                if !quoted.contains(&entry) && quoted.len() < 8 {
+                    quoted.push(entry);
+                }
                 0.9
             };
             cands.get(entry).add_strong(weight, || evidence(kind, &r));
@@ -882,6 +890,7 @@ impl Matcher {
             text,
             signals: &signals,
             coded: &coded,
+            quoted: &quoted,
         };
         let mut ranked: Vec<(f32, Match)> = cands
             .into_touched()
@@ -990,6 +999,7 @@ impl Matcher {
             text,
             signals: s,
             coded,
+            quoted,
         } = *msg;
         let Pass {
             mode,
@@ -1118,6 +1128,10 @@ impl Matcher {
             } else {
                 unrelated = true;
             }
+        }
+        // "request:fail ssl hand shake error" says which failure it is, as a code does.
+        if quoted.iter().any(|&o| o != entry) {
+            unrelated = true;
         }
         let code_adjust = if c.strong > 0.0 {
             0.0

@@ -573,7 +573,9 @@ impl Matcher {
             [one] => one.score >= confidence || clear(one),
             [first, second, ..] => {
                 first.score >= confidence
-                    || clear(first) && first.score >= CLEAR_BEST_RATIO * second.score
+                    || clear(first)
+                        && (first.score >= CLEAR_BEST_RATIO * second.score
+                            || platforms.is_empty() && self.same_fact_elsewhere(first, second))
             }
         };
         // Another platform's entry is a suggestion at most, never the answer.
@@ -588,6 +590,17 @@ impl Matcher {
             uncovered_platform: platform::uncovered(&self.knowledge, platforms),
             matches,
         }
+    }
+
+    /// Whether two candidates are one fact on two platforms (`alipay.faq.referer` and
+    /// `wechat.faq.referer`, linked by `see_also`): for a question that names no platform,
+    /// the first is the answer and the reply points at the other.
+    fn same_fact_elsewhere(&self, a: &Match, b: &Match) -> bool {
+        let (Some(ea), Some(eb)) = (self.knowledge.get(&a.id), self.knowledge.get(&b.id)) else {
+            return false;
+        };
+        (ea.see_also.contains(&eb.id) || eb.see_also.contains(&ea.id))
+            && !ea.platforms.iter().any(|p| eb.platforms.contains(p))
     }
 
     fn run(
@@ -1658,6 +1671,20 @@ mod tests {
         assert_eq!(
             m.find_in(pasted, Mode::Auto, Channel::Support)[0].id,
             "alipay.error.14"
+        );
+    }
+
+    #[test]
+    fn one_fact_on_two_platforms_is_answered_when_no_platform_is_named() {
+        let m = bundled();
+        let l = m.lookup("referer", 0.45);
+        assert!(l.answered, "{:?}", l.matches);
+        assert!(l.answer().unwrap().id.ends_with(".faq.referer"));
+        // Named, the platform's own entry answers.
+        let l = m.lookup("支付宝 referer", 0.45);
+        assert_eq!(
+            l.answer().map(|a| a.id.as_str()),
+            Some("alipay.faq.referer")
         );
     }
 }

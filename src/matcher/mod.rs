@@ -1655,7 +1655,7 @@ mod tests {
             每次response header cookie中都会带有HttpOnly\n**复现步骤**\n1. 登录\n2. 再请求";
         let a = m.assess(report, DEFAULT_AUTO_THRESHOLD, Channel::Support);
         assert!(a.answers.is_empty(), "{:?}", a.answers);
-        // ...but a code in it still answers, and the wording is offered as a "maybe".
+        // ...but a code in it still answers.
         let coded =
             format!("{report}\n控制台: {{error: 14, errorMessage: \"JSON parse data error\"}}");
         let a = m.assess(&coded, DEFAULT_AUTO_THRESHOLD, Channel::Support);

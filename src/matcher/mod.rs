@@ -850,6 +850,12 @@ impl Matcher {
                 for (n, r) in numbers {
                     let code = match u16::try_from(n) {
                         Ok(n) if (400..=599).contains(&n) => Code::Http(n),
+                        // "600002 是什么错": six digits are nobody's count or price; a number
+                        // WeChat's errno table lists is that errno.
+                        _ if (100_000..1_000_000).contains(&n) => match u32::try_from(n) {
+                            Ok(n) => Code::Errno(n),
+                            Err(_) => continue,
+                        },
                         _ => continue,
                     };
                     let Some(&entry) = self.code_owner.get(&code) else {
@@ -1687,5 +1693,22 @@ mod tests {
             l.answer().map(|a| a.id.as_str()),
             Some("alipay.faq.referer")
         );
+    }
+
+    #[test]
+    fn a_bare_errno_is_read_in_a_support_channel_question() {
+        let m = bundled();
+        let ids = |t: &str, ch: Channel| -> Vec<String> {
+            m.find_in(t, Mode::Auto, ch)
+                .into_iter()
+                .map(|a| a.id)
+                .collect()
+        };
+        assert_eq!(
+            ids("600002 是什么错", Channel::Support),
+            ["wechat.fail.domain-list"]
+        );
+        assert!(ids("600002 是什么错", Channel::Team).is_empty());
+        assert!(ids("我们有 600002 个用户了", Channel::Support).is_empty());
     }
 }

@@ -201,13 +201,20 @@ enum Role {
     ContextStrong,
     MiniProgram,
     Elsewhere,
+    /// An `elsewhere` phrase that denies a mini-program word it contains.
+    Denial,
     ContextWeak,
     Question,
     Resolved,
     ErrorWord,
     Platform(Platform),
-    Keyword { entry: u32, group: u8 },
-    Phrase { entry: u32 },
+    Keyword {
+        entry: u32,
+        group: u8,
+    },
+    Phrase {
+        entry: u32,
+    },
 }
 
 /// An `Auto`-mode verdict plus what the bot needs to know about a message it stays silent on.
@@ -433,7 +440,15 @@ impl Matcher {
             add(t, Role::MiniProgram, &mut builder);
         }
         for t in &voc.elsewhere {
-            add(t, Role::Elsewhere, &mut builder);
+            // "not a mini program", "跟小程序没关系": a denial of the mini program, not a
+            // mention of one.
+            let denies = voc.mini_program.iter().any(|m| t.contains(m.as_str()));
+            let role = if denies {
+                Role::Denial
+            } else {
+                Role::Elsewhere
+            };
+            add(t, role, &mut builder);
         }
         let mut patterns = Vec::new();
         let mut pattern_regexes = Vec::new();
@@ -658,6 +673,10 @@ impl Matcher {
         // entries that can use them (a word like "request" touches dozens of entries).
         let mut keyword_hits: Vec<(TermId, Range<usize>)> = Vec::with_capacity(64);
         let mut groups_hit = vec![0u8; self.groups.len()];
+        // Where context words stand, so that the ones inside a denial can be left out.
+        let mut strong_at: Vec<Range<usize>> = Vec::new();
+        let mut mini_program_at: Vec<Range<usize>> = Vec::new();
+        let mut denials: Vec<Range<usize>> = Vec::new();
         self.terms.scan(&folded.text, |id: TermId, r, kind| {
             let (word, shift) = (id as usize / 32, (id as usize % 32) * 2);
             let state = (seen[word] >> shift) & 0b11;
@@ -679,12 +698,13 @@ impl Matcher {
                 }
                 match *role {
                     // In a program, `statusCode` or `errno` is a name, not context.
-                    Role::ContextStrong if !code || !in_source(&r) => signals.context_strong = true,
-                    Role::MiniProgram => {
-                        signals.mini_program = true;
-                        signals.context_strong = true;
-                    }
+                    Role::ContextStrong if !code || !in_source(&r) => strong_at.push(r.clone()),
+                    Role::MiniProgram => mini_program_at.push(r.clone()),
                     Role::Elsewhere => signals.elsewhere = true,
+                    Role::Denial => {
+                        signals.elsewhere = true;
+                        denials.push(r.clone());
+                    }
                     Role::ContextWeak if !code => signals.context_weak = true,
                     Role::Question if !code => signals.question = true,
                     Role::Resolved if !code => signals.resolved = true,
@@ -704,6 +724,11 @@ impl Matcher {
                 }
             }
         });
+
+        let denied =
+            |r: &Range<usize>| denials.iter().any(|d| d.start <= r.start && r.end <= d.end);
+        signals.mini_program = mini_program_at.iter().any(|r| !denied(r));
+        signals.context_strong = signals.mini_program || strong_at.iter().any(|r| !denied(r));
 
         // Patterns: the set says which matched; only those are run again for a location.
         for i in self.patterns.matches(&folded.text).iter() {

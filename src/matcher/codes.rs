@@ -257,12 +257,37 @@ impl CodeScanner {
     }
 }
 
+/// Words that follow a status, not a count: "413 from nginx", "500 on every request",
+/// "502 error" (but "500 users", "300 ms").
+const STATUS_FOLLOWERS: &[&str] = &[
+    "from",
+    "on",
+    "when",
+    "with",
+    "after",
+    "since",
+    "while",
+    "because",
+    "but",
+    "error",
+    "errors",
+    "status",
+    "response",
+    "responses",
+    "back",
+    "again",
+];
+
 /// The number `text[start..end]` when it reads as a code on its own: not followed by a
 /// unit, a count or a word ("500 users", "500 个用户" are quantities).
 fn bare_code(text: &str, start: usize, end: usize) -> Option<i64> {
-    let followed_by_word = text[end..]
-        .strip_prefix(' ')
-        .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_alphabetic()));
+    let followed_by_word = text[end..].strip_prefix(' ').is_some_and(|rest| {
+        let word = rest
+            .split(|c: char| !c.is_ascii_alphabetic())
+            .next()
+            .unwrap_or("");
+        !word.is_empty() && !STATUS_FOLLOWERS.contains(&word)
+    });
     if !stands_alone(text, end) || followed_by_word {
         return None;
     }

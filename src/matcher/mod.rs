@@ -10,6 +10,7 @@ mod codes;
 mod fail_object;
 mod fences;
 mod form;
+mod framework;
 mod platform;
 mod similarity;
 mod terms;
@@ -343,6 +344,8 @@ struct Signals {
     channel: Channel,
     /// A long post or an issue-template report (see [`form`]).
     long_form: bool,
+    /// The cross-platform frameworks the message names.
+    frameworks: framework::Frameworks,
 }
 
 impl Signals {
@@ -642,6 +645,7 @@ impl Matcher {
         let mut signals = Signals {
             addressed_to_someone: addressed_to_someone(text),
             long_form: form::MessageForm::of(text).long,
+            frameworks: framework::Frameworks::of(&folded.text),
             context_floor: match mode {
                 Mode::Auto => channel.context_floor(),
                 Mode::Lookup => 0.0,
@@ -1066,6 +1070,7 @@ impl Matcher {
             c.evidence.clear();
         }
         let fit = platform::fit(e, s.platforms);
+        let fit_adjust = fit.adjust() + s.frameworks.adjust(&e.id);
         // The wording alone: the entry must be the most similar one, by a margin unless a
         // keyword group of its own agrees.
         let sim_score = if sim.score >= SIM_CANDIDATE
@@ -1082,7 +1087,7 @@ impl Matcher {
             } else {
                 0.0
             };
-            SIM_BASE + SIM_SCALE * sim.score + partial + s.context_bonus(false) + fit.adjust()
+            SIM_BASE + SIM_SCALE * sim.score + partial + s.context_bonus(false) + fit_adjust
         } else {
             0.0
         };
@@ -1146,7 +1151,7 @@ impl Matcher {
         }
         // The message's platform: its own entries break ties, another platform's entries
         // drop out (a WeChat question never gets an Alipay-only answer).
-        let platform_adjust = fit.adjust();
+        let platform_adjust = fit_adjust;
         let strong_score = if c.strong > 0.0 {
             c.strong
                 + 0.04 * (c.strong_count.saturating_sub(1).min(3)) as f32

@@ -344,6 +344,8 @@ struct Signals {
     channel: Channel,
     /// A long post or an issue-template report (see [`form`]).
     long_form: bool,
+    /// More than one line of prose (see [`form`]).
+    several_lines: bool,
     /// The cross-platform frameworks the message names.
     frameworks: framework::Frameworks,
 }
@@ -642,9 +644,11 @@ impl Matcher {
         objects.retain(|o| !in_source(&o.span) || o.has_printed_message());
         let in_object = |r: &Range<usize>| objects.iter().any(|o| o.contains(r));
 
+        let shape = form::MessageForm::of(text);
         let mut signals = Signals {
             addressed_to_someone: addressed_to_someone(text),
-            long_form: form::MessageForm::of(text).long,
+            long_form: shape.long,
+            several_lines: shape.several_lines,
             frameworks: framework::Frameworks::of(&folded.text),
             context_floor: match mode {
                 Mode::Auto => channel.context_floor(),
@@ -1227,9 +1231,10 @@ impl Matcher {
                 },
             ));
         }
-        // A long post answered on wording alone, or by an HTTP status that nothing ties to a
-        // mini program, gets no unprompted answer, not even a "maybe" (see [`form`]).
-        if mode == Mode::Auto && s.long_form {
+        // A long post, or several lines that name no mini program, answered on wording
+        // alone or by an HTTP status that nothing ties to a mini program, gets no unprompted
+        // answer, not even a "maybe" (see [`form`]).
+        if mode == Mode::Auto && (s.long_form || s.several_lines && !s.context_strong) {
             let wording_only = c.strong == 0.0;
             let bare_status = e.platform == Platform::Http
                 && !s.mini_program

@@ -733,6 +733,10 @@ impl Matcher {
             }
         });
 
+        // "勾了忽略域名检查就好了，但预览不行": what works is the workaround, not the problem.
+        if signals.resolved && contrasts(&folded.text) {
+            signals.resolved = false;
+        }
         let denied =
             |r: &Range<usize>| denials.iter().any(|d| d.start <= r.start && r.end <= d.end);
         signals.mini_program = mini_program_at.iter().any(|r| !denied(r));
@@ -1565,6 +1569,25 @@ fn code_weight(
     }
 }
 
+/// Words that turn a "works now" into "works only then": the problem is still there.
+const CONTRASTS: &[&str] = &[
+    "但是",
+    "但",
+    "可是",
+    "不过",
+    "然而",
+    "还是不行",
+    "还是会",
+    " but ",
+    "however",
+    " still ",
+];
+
+/// Whether `folded` sets something against what it says works.
+fn contrasts(folded: &str) -> bool {
+    CONTRASTS.iter().any(|c| folded.contains(c))
+}
+
 /// Whether the message opens by addressing a person: `@name`, `<@123>` or `<@!123>`.
 fn addressed_to_someone(text: &str) -> bool {
     let t = text.trim_start();
@@ -1745,5 +1768,18 @@ mod tests {
         );
         assert!(ids("600002 是什么错", Channel::Team).is_empty());
         assert!(ids("我们有 600002 个用户了", Channel::Support).is_empty());
+    }
+
+    #[test]
+    fn a_workaround_that_works_is_not_a_solved_problem() {
+        let m = bundled();
+        let t = "my.request 报 error: 11，无权跨域调用，IDE 里勾了忽略域名检查就好了，但预览不行";
+        assert_eq!(
+            m.find_in(t, Mode::Auto, Channel::Team)[0].id,
+            "alipay.error.11"
+        );
+        assert!(m
+            .find_in("my.request error 11 好了，谢谢", Mode::Auto, Channel::Team)
+            .is_empty());
     }
 }

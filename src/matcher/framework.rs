@@ -51,6 +51,11 @@ impl Frameworks {
         Frameworks(bits)
     }
 
+    /// Whether the message names any framework.
+    pub fn any(self) -> bool {
+        self.0 != 0
+    }
+
     /// What the named frameworks add to the entry `id`.
     pub fn adjust(self, id: &str) -> f32 {
         let named = FRAMEWORKS

@@ -1199,11 +1199,15 @@ impl Matcher {
         } else {
             0.0
         };
-        let keyword_score = if keyword_score > 0.0 {
-            keyword_score + platform_adjust + code_adjust
-        } else {
-            0.0
-        };
+        // In team chat a question's words answer only next to a mini-program word (or a
+        // framework's name): "网关要不要对 /api 加限流" is about a gateway.
+        let tied = s.channel == Channel::Support || s.context_strong || s.frameworks.any();
+        let keyword_score =
+            if keyword_score > 0.0 && (mode == Mode::Lookup || tied || c.strong > 0.0) {
+                keyword_score + platform_adjust + code_adjust
+            } else {
+                0.0
+            };
         let mut score = strong_score.max(keyword_score);
         if strong_score > 0.0 && groups > 0 && hit == groups && c.has_independent_keyword(&(0..0)) {
             score += 0.05;

@@ -882,9 +882,26 @@ impl Matcher {
                         && (signals.question || signals.error_word || signals.context_weak) =>
             {
                 // "小程序接口一直 401": a bare error status next to a mini-program word.
+                let asks = channel.reads_bare_statuses()
+                    && (signals.question || signals.error_word || signals.context_weak);
+                // Read on the strength of a mini-program word alone, the number must share its
+                // line: "404" in item 5 of a release checklist is not the mini program's.
+                let beside_context = |r: &Range<usize>| {
+                    // Lines of the original text (folding does not keep line breaks).
+                    let r = folded.original_range(r.clone());
+                    let start = text[..r.start].rfind('\n').map_or(0, |i| i + 1);
+                    let end = text[r.end..].find('\n').map_or(text.len(), |i| r.end + i);
+                    strong_at.iter().chain(&mini_program_at).any(|w| {
+                        let o = folded.original_range(w.clone());
+                        start <= o.start && o.end <= end && !denied(w)
+                    })
+                };
                 let mut numbers = Vec::new();
                 self.codes.bare_numbers(&folded.text, 8, &mut numbers);
                 for (n, r) in numbers {
+                    if !asks && !beside_context(&r) {
+                        continue;
+                    }
                     let code = match u16::try_from(n) {
                         Ok(n) if (400..=599).contains(&n) => Code::Http(n),
                         // "600002 是什么错": six digits are nobody's count or price; a number
@@ -1785,5 +1802,16 @@ mod tests {
         assert!(m
             .find_in("my.request error 11 好了，谢谢", Mode::Auto, Channel::Team)
             .is_empty());
+    }
+
+    #[test]
+    fn in_team_chat_a_bare_status_needs_its_mini_program_word_on_its_line() {
+        let m = bundled();
+        let checklist = "上线 checklist：\n1. 小程序提审\n2. 数据看板：error rate、404 数量";
+        assert!(m.find_in(checklist, Mode::Auto, Channel::Team).is_empty());
+        assert_eq!(
+            m.find_in("小程序接口一直 401", Mode::Auto, Channel::Team)[0].id,
+            "http.401"
+        );
     }
 }

@@ -52,6 +52,50 @@ const STOP_WORDS: &[&str] = &[
     "hi", "hello", "hey", "thanks", "pls", "please", "anyone", "know", "help", "still", "again",
 ];
 
+/// Words that say which platform a message is about, not what it asks: they still count
+/// towards the likeness, but not towards the words a message needs before its wording alone
+/// may answer ("快手小程序的支付怎么接入" has one word about requests: none).
+const PLATFORM_WORDS: &[&str] = &[
+    "支付宝",
+    "alipay",
+    "微信",
+    "wechat",
+    "weixin",
+    "钉钉",
+    "dingtalk",
+    "抖音",
+    "douyin",
+    "字节跳动",
+    "bytedance",
+    "头条",
+    "toutiao",
+    "百度",
+    "baidu",
+    "智能小程序",
+    "qq",
+    "快手",
+    "kuaishou",
+    "小红书",
+    "飞书",
+    "小程序",
+    "mini",
+    "program",
+    "programs",
+    "miniprogram",
+    "miniapp",
+];
+
+/// The token hashes of [`PLATFORM_WORDS`].
+static PLATFORM_TOKENS: LazyLock<HashSet<u64>> = LazyLock::new(|| {
+    let mut set = HashSet::default();
+    for w in PLATFORM_WORDS {
+        tokens(&Folded::new(w).text, |t| {
+            set.insert(t);
+        });
+    }
+    set
+});
+
 /// A compiled word index over every entry of one knowledge base.
 #[derive(Debug, Clone, Default)]
 pub struct SimilarityIndex {
@@ -195,7 +239,7 @@ impl SimilarityIndex {
                 Some(&id) => {
                     let idf = self.idf[id as usize];
                     total += idf * (K1 + 1.0);
-                    if idf > 0.5 {
+                    if idf > 0.5 && !PLATFORM_TOKENS.contains(&t) {
                         known_words += 1;
                     }
                     for &(entry, w) in &self.postings[id as usize] {

@@ -928,6 +928,60 @@ async fn rest_429_and_500_are_retried_without_losing_the_reply() {
     .await;
 }
 
+/// Through `REQDOCTOR_DISCORD_API` a 429 is waited out for as long as its `retry_after`
+/// asks (it used to be retried after a fixed 0.1 s), and a wait over the cap
+/// (`max_retry_after`) is not waited: that call fails after its bounded attempts, logged,
+/// and the bot answers the next message.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rest_429_waits_its_retry_after_up_to_the_cap() {
+    limited(async {
+        let bot = start_with(|s| s.max_retry_after = Duration::from_secs(2)).await;
+        let posts = format!("/channels/{AUTO}/messages");
+        bot.fake.rate_limit_next("POST", &posts, 0.8, 1);
+        bot.fake.send_message(message(mid(220), ERROR_14));
+        bot.fake.reply_to(mid(220)).await;
+        let attempts = bot.requests("POST", &posts);
+        assert_eq!(
+            attempts.iter().map(|r| r.status).collect::<Vec<_>>(),
+            [429, 200]
+        );
+        let gap = attempts[1].at - attempts[0].at;
+        assert!(gap >= Duration::from_millis(800), "waited {gap:?}");
+
+        // An hour is over the cap: five quick attempts, then the call gives up.
+        let thread_posts = format!("/channels/{THREAD}/messages");
+        bot.fake.rate_limit_next("POST", &thread_posts, 3600.0, 100);
+        bot.fake.send_message(with(
+            message(mid(221), ERROR_14),
+            &[("channel_id", sf(THREAD))],
+        ));
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        while bot.requests("POST", &thread_posts).len() < 5 {
+            assert!(tokio::time::Instant::now() < deadline, "five attempts");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        bot.fake.clear_failures();
+        bot.fake.send_message(with(
+            message(mid(222), TIMEOUT),
+            &[("channel_id", sf(THREAD))],
+        ));
+        bot.fake.reply_to(mid(222)).await;
+        let thread: Vec<u16> = bot
+            .requests("POST", &thread_posts)
+            .iter()
+            .map(|r| r.status)
+            .collect();
+        assert_eq!(thread, [429, 429, 429, 429, 429, 200], "gave up after five");
+        assert!(bot
+            .fake
+            .message_posts()
+            .iter()
+            .all(|p| p.reply_to() != Some(mid(221))));
+        bot.stop().await;
+    })
+    .await;
+}
+
 /// Answered in a support channel, silent in team chat (bundled knowledge).
 const SUPPORT_ONLY: &str = "参数乱码";
 /// A near miss in a support channel: no answer, a 💡 candidate (bundled knowledge).

@@ -3,9 +3,10 @@
 //!
 //! Against Discord itself serenity's own ratelimiter waits out 429s (it reads `retry_after`
 //! and the rate-limit headers) before this layer sees them. With `REQDOCTOR_DISCORD_API`
-//! the ratelimiter is off (serenity cannot use it through a proxy), and serenity's error
-//! type does not carry `retry_after`, so the backoff below applies: 0.1 s, 0.2 s, 0.4 s,
-//! 0.8 s, at most five attempts in all.
+//! the ratelimiter is off (serenity cannot use it through a proxy) and serenity's error type
+//! does not carry `retry_after`, so the calls go through [`super::relay`], which waits out
+//! the 429's `retry_after` (up to a cap) before handing it back here. The backoff below then
+//! adds 0.1 s, 0.2 s, 0.4 s, 0.8 s, at most five attempts in all.
 
 use std::future::Future;
 use std::time::Duration;

@@ -274,15 +274,21 @@ fn knowledge_dir() -> (tempfile::TempDir, impl Fn(&str, &str)) {
     (dir, write)
 }
 
-/// `reqdoctor check DIR` on stdout, with its exit code.
-fn check_output(dir: &std::path::Path) -> (Option<i32>, String) {
+/// `reqdoctor check DIR`'s stdout, checked to fail (exit 2) with `problems` problems.
+fn check_failing(dir: &std::path::Path, problems: usize) -> String {
     let o = bin().arg("check").arg(dir).output().unwrap();
+    let out = stdout(&o);
     assert_eq!(
         String::from_utf8_lossy(&o.stderr),
         "",
         "everything on stdout"
     );
-    (o.status.code(), stdout(&o))
+    assert_eq!(o.status.code(), Some(2), "{out}");
+    assert!(
+        out.ends_with(&format!("\n{problems} problem(s)\n")),
+        "{out}"
+    );
+    out
 }
 
 /// An unknown field used to be the only problem reported for its entry.
@@ -297,8 +303,7 @@ fn check_an_unknown_field_hides_no_other_problem() {
             "title = { zh = \"a\", en = \"b\", de = \"c\" }",
         );
     write("a.toml", &text);
-    let (code, out) = check_output(dir.path());
-    assert_eq!(code, Some(2));
+    let out = check_failing(dir.path(), 4);
     for part in [
         "a.toml:9:1: entry[0].colour: unknown field `colour`",
         "entry[0].title.en: missing language `en`",
@@ -307,7 +312,6 @@ fn check_an_unknown_field_hides_no_other_problem() {
     ] {
         assert!(out.contains(part), "{part}\n{out}");
     }
-    assert!(out.ends_with("4 problem(s)\n"), "{out}");
 }
 
 /// Examples used to be tried only once every file was clean; now a broken file and a
@@ -327,8 +331,7 @@ fn check_tries_examples_in_the_same_run_as_the_files() {
             "examples = [\"my.request 证书\", \"今天天气很好\"]\n",
         ),
     );
-    let (code, out) = check_output(dir.path());
-    assert_eq!(code, Some(2));
+    let out = check_failing(dir.path(), 2);
     assert!(
         out.contains("a.toml:") && out.contains("entry[0].patterns[0]: invalid regex"),
         "{out}"
@@ -337,7 +340,6 @@ fn check_tries_examples_in_the_same_run_as_the_files() {
         out.contains("b.toml:9:") && out.contains("entry[0].examples[1]: example"),
         "{out}"
     );
-    assert!(out.ends_with("2 problem(s)\n"), "{out}");
 }
 
 /// An example's `entry[N]` counts within its file, like every other problem (it used to
@@ -357,13 +359,11 @@ fn check_locates_a_failing_example_within_its_file() {
         "b.toml",
         &entry_toml("alipay.b", "证书", "examples = [\"今天天气很好\"]\n"),
     );
-    let (code, out) = check_output(dir.path());
-    assert_eq!(code, Some(2));
+    let out = check_failing(dir.path(), 1);
     assert!(
         out.contains("b.toml:9:") && out.contains(": entry[0].examples[0]: example"),
         "{out}"
     );
-    assert!(out.ends_with("1 problem(s)\n"), "{out}");
 }
 
 #[test]

@@ -266,10 +266,7 @@ async fn per_user_limit_stops_a_flood() {
 async fn threads_under_autoreply_channels_are_answered_once_per_entry() {
     limited(async {
         let bot = start().await;
-        bot.fake.send_message(with(
-            message(mid(80), ERROR_14),
-            &[("channel_id", sf(THREAD))],
-        ));
+        bot.fake.send_message(in_thread(message(mid(80), ERROR_14)));
         let r = bot.fake.reply_to(mid(80)).await;
         assert_eq!(r.path, format!("/api/v10/channels/{THREAD}/messages"));
         // A thread serenity's cache has never seen: its parent comes from GET /channels/{id}.
@@ -284,10 +281,7 @@ async fn threads_under_autoreply_channels_are_answered_once_per_entry() {
             1
         );
         // The same question again in the first thread: not answered twice.
-        bot.fake.send_message(with(
-            message(mid(82), ERROR_14),
-            &[("channel_id", sf(THREAD))],
-        ));
+        bot.fake.send_message(in_thread(message(mid(82), ERROR_14)));
         let posts = bot.posts_after_sentinel(mid(83)).await;
         let replies: Vec<_> = posts.iter().map(|p| p.reply_to()).collect();
         assert_eq!(replies, [Some(mid(80)), Some(mid(81)), Some(mid(83))]);
@@ -889,22 +883,15 @@ async fn rest_429_and_500_are_retried_without_losing_the_reply() {
         // Bounded: a channel that keeps failing gives up after 5 attempts, and the bot lives on.
         let thread_posts = format!("/channels/{THREAD}/messages");
         bot.fake.fail_next("POST", &thread_posts, 500, 100);
-        bot.fake.send_message(with(
-            message(mid(212), ERROR_14),
-            &[("channel_id", sf(THREAD))],
-        ));
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
-        while bot.requests("POST", &thread_posts).len() < 5 {
-            assert!(tokio::time::Instant::now() < deadline, "five attempts");
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        let fifth = bot.requests("POST", &thread_posts)[4].at;
+        bot.fake
+            .send_message(in_thread(message(mid(212), ERROR_14)));
+        let fifth = bot
+            .wait_requests("POST", &thread_posts, 5, Duration::from_secs(5))
+            .await[4]
+            .at;
         // From now on a post would succeed: a sixth attempt would show up as a reply to mid(212).
         bot.fake.clear_failures();
-        bot.fake.send_message(with(
-            message(mid(213), TIMEOUT),
-            &[("channel_id", sf(THREAD))],
-        ));
+        bot.fake.send_message(in_thread(message(mid(213), TIMEOUT)));
         bot.fake.reply_to(mid(213)).await;
         // The next backoff would have been 1.6 s; wait past it.
         tokio::time::sleep(
@@ -918,11 +905,7 @@ async fn rest_429_and_500_are_retried_without_losing_the_reply() {
             5,
             "bounded retries"
         );
-        assert!(bot
-            .fake
-            .message_posts()
-            .iter()
-            .all(|p| p.reply_to() != Some(mid(212))));
+        assert!(!bot.replied_to(mid(212)));
         bot.stop().await;
     })
     .await;
@@ -951,20 +934,12 @@ async fn rest_429_waits_its_retry_after_up_to_the_cap() {
         // An hour is over the cap: five quick attempts, then the call gives up.
         let thread_posts = format!("/channels/{THREAD}/messages");
         bot.fake.rate_limit_next("POST", &thread_posts, 3600.0, 100);
-        bot.fake.send_message(with(
-            message(mid(221), ERROR_14),
-            &[("channel_id", sf(THREAD))],
-        ));
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-        while bot.requests("POST", &thread_posts).len() < 5 {
-            assert!(tokio::time::Instant::now() < deadline, "five attempts");
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        bot.fake
+            .send_message(in_thread(message(mid(221), ERROR_14)));
+        bot.wait_requests("POST", &thread_posts, 5, Duration::from_secs(5))
+            .await;
         bot.fake.clear_failures();
-        bot.fake.send_message(with(
-            message(mid(222), TIMEOUT),
-            &[("channel_id", sf(THREAD))],
-        ));
+        bot.fake.send_message(in_thread(message(mid(222), TIMEOUT)));
         bot.fake.reply_to(mid(222)).await;
         let thread: Vec<u16> = bot
             .requests("POST", &thread_posts)
@@ -972,14 +947,15 @@ async fn rest_429_waits_its_retry_after_up_to_the_cap() {
             .map(|r| r.status)
             .collect();
         assert_eq!(thread, [429, 429, 429, 429, 429, 200], "gave up after five");
-        assert!(bot
-            .fake
-            .message_posts()
-            .iter()
-            .all(|p| p.reply_to() != Some(mid(221))));
+        assert!(!bot.replied_to(mid(221)));
         bot.stop().await;
     })
     .await;
+}
+
+/// `message` posted in the thread THREAD instead of its channel.
+fn in_thread(message: serde_json::Value) -> serde_json::Value {
+    with(message, &[("channel_id", sf(THREAD))])
 }
 
 /// Answered in a support channel, silent in team chat (bundled knowledge).

@@ -8,6 +8,8 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use super::fake_discord::TOKEN;
+
 pub fn knowledge_dir() -> String {
     format!(
         "{}/tests/fixtures/discord/knowledge",
@@ -22,6 +24,27 @@ pub struct Process {
 }
 
 impl Process {
+    /// Runs `reqdoctor run ARGS` as a bot of the fake Discord whose REST base is `api` (its
+    /// token, `REQDOCTOR_DISCORD_API`), plus `env`, answering from the test knowledge.
+    pub fn run(api: &str, args: &[&str], env: &[(&str, &str)]) -> Process {
+        let (args, env) = fake_bot(api, args, env);
+        Process::spawn(&args, &env)
+    }
+
+    /// [`Process::run`] with the knowledge built into the binary.
+    pub fn run_bundled(api: &str, args: &[&str], env: &[(&str, &str)]) -> Process {
+        let (args, env) = fake_bot(api, args, env);
+        Process::spawn_bundled(&args, &env)
+    }
+
+    /// Stops it with SIGTERM and checks that it exits 0 within `within`; returns its stderr.
+    pub async fn terminate(&mut self, within: Duration) -> String {
+        self.signal("TERM");
+        let (status, stderr) = self.wait(within).await;
+        assert!(status.success(), "{status:?}\n{stderr}");
+        stderr
+    }
+
     /// Runs `reqdoctor ARGS` with only `env` (and PATH), answering from the test knowledge.
     pub fn spawn(args: &[&str], env: &[(&str, &str)]) -> Process {
         let dir = knowledge_dir();
@@ -118,4 +141,17 @@ impl Process {
     pub fn stderr(&self) -> String {
         self.stderr.lock().unwrap().clone()
     }
+}
+
+/// The arguments and environment of `reqdoctor run ARGS` against the fake Discord at `api`.
+fn fake_bot<'a>(
+    api: &'a str,
+    args: &[&'a str],
+    env: &[(&'a str, &'a str)],
+) -> (Vec<&'a str>, Vec<(&'a str, &'a str)>) {
+    let mut all_args = vec!["run"];
+    all_args.extend_from_slice(args);
+    let mut all_env = vec![("DISCORD_TOKEN", TOKEN), ("REQDOCTOR_DISCORD_API", api)];
+    all_env.extend_from_slice(env);
+    (all_args, all_env)
 }

@@ -80,15 +80,10 @@ async fn the_binary_answers_through_the_api_override_and_stops_on_sigterm() {
 async fn json_logs_are_one_object_per_line_without_the_token() {
     let fake = FakeDiscord::start().await;
     let api = fake.url();
-    let channels = AUTO.to_string();
-    let mut bot = Process::run(
+    let mut bot = Process::answering(
         &api,
         &[],
-        &[
-            ("REQDOCTOR_AUTOREPLY_CHANNELS", &channels),
-            ("REQDOCTOR_LOG_FORMAT", "json"),
-            ("RUST_LOG", "trace"),
-        ],
+        &[("REQDOCTOR_LOG_FORMAT", "json"), ("RUST_LOG", "trace")],
     );
     fake.wait_ready().await;
     fake.send_message(message(1_900_000_000_000_000_201, ERROR_14));
@@ -125,8 +120,7 @@ async fn json_logs_are_one_object_per_line_without_the_token() {
 async fn the_binary_answers_from_its_bundled_knowledge() {
     let fake = FakeDiscord::start().await;
     let api = fake.url();
-    let channels = AUTO.to_string();
-    let mut bot = Process::run_bundled(&api, &[], &[("REQDOCTOR_AUTOREPLY_CHANNELS", &channels)]);
+    let mut bot = Process::answering_bundled(&api, &[], &[]);
     fake.wait_ready().await;
     fake.send_message(message(1_900_000_000_000_000_101, ERROR_14));
     let reply = fake.reply_to(1_900_000_000_000_000_101).await;
@@ -142,11 +136,7 @@ async fn the_binary_answers_from_its_bundled_knowledge() {
 async fn ctrl_c_stops_the_binary_cleanly() {
     let fake = FakeDiscord::start().await;
     let api = fake.url();
-    let mut bot = Process::run(
-        &api,
-        &["--guild", &GUILD.to_string()],
-        &[("REQDOCTOR_AUTOREPLY_CHANNELS", &AUTO.to_string())],
-    );
+    let mut bot = Process::answering(&api, &["--guild", &GUILD.to_string()], &[]);
     fake.wait_ready().await;
     assert_eq!(
         fake.requests()

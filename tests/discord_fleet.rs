@@ -169,15 +169,7 @@ async fn metrics_and_health_are_served_while_the_bot_answers() {
     let fake = FakeDiscord::start().await;
     let addr = free_addr();
     let api = fake.url();
-    let channels = AUTO.to_string();
-    let mut bot = Process::run(
-        &api,
-        &[],
-        &[
-            ("REQDOCTOR_AUTOREPLY_CHANNELS", &channels),
-            ("REQDOCTOR_METRICS_ADDR", &addr),
-        ],
-    );
+    let mut bot = Process::answering(&api, &[], &[("REQDOCTOR_METRICS_ADDR", &addr)]);
     fake.wait_ready().await;
     fake.send_message(message(1_920_000_000_000_000_001, ERROR_14));
     fake.reply_to(1_920_000_000_000_000_001).await;
@@ -244,12 +236,10 @@ async fn metrics_and_health_are_served_while_the_bot_answers() {
 /// A bot on the SQLite file `db`, answering every message in AUTO (no cooldown, no limit).
 fn spawn_on(fake: &FakeDiscord, db: &std::path::Path) -> Process {
     let api = fake.url();
-    let channels = AUTO.to_string();
-    Process::run(
+    Process::answering(
         &api,
         &[],
         &[
-            ("REQDOCTOR_AUTOREPLY_CHANNELS", &channels),
             ("REQDOCTOR_DATABASE", db.to_str().unwrap()),
             ("REQDOCTOR_COOLDOWN_SECS", "0"),
             ("REQDOCTOR_USER_LIMIT", "0"),

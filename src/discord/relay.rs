@@ -105,6 +105,7 @@ async fn forward(State(up): State<Arc<Upstream>>, request: Request) -> Response 
     let headers = answer.headers().clone();
     let body = answer.bytes().await.unwrap_or_default();
     if status == StatusCode::TOO_MANY_REQUESTS {
+        let path = redacted(path);
         match retry_after(&body, &headers) {
             Some(wait) if wait <= up.cap => {
                 tracing::debug!(path, wait_ms = wait.as_millis() as u64, "429: waiting");
@@ -127,6 +128,16 @@ async fn forward(State(up): State<Arc<Upstream>>, request: Request) -> Response 
         }
     }
     response
+}
+
+/// `path` for the log: interaction and webhook tokens (any segment longer than a snowflake)
+/// become `***`, and the query goes.
+fn redacted(path: &str) -> String {
+    let path = path.split('?').next().unwrap_or_default();
+    path.split('/')
+        .map(|seg| if seg.len() > 24 { "***" } else { seg })
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// How long a 429 asks to wait: the body's `retry_after`, else the `Retry-After` header,
@@ -163,6 +174,17 @@ mod tests {
             h.insert(*k, v.parse().unwrap());
         }
         h
+    }
+
+    #[test]
+    fn tokens_in_paths_are_not_logged() {
+        let token = "aW50ZXJhY3Rpb246MTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3ODk";
+        assert_eq!(
+            redacted(&format!(
+                "/api/v10/interactions/1400000000000000001/{token}/callback?x=1"
+            )),
+            "/api/v10/interactions/1400000000000000001/***/callback"
+        );
     }
 
     #[test]

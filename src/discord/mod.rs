@@ -313,7 +313,7 @@ impl Bot {
             Err(e @ serenity::Error::Http(serenity::HttpError::Request(_))) => {
                 return Err(BotError::Unreachable {
                     api,
-                    reason: causes(&e),
+                    reason: rest::causes(&e),
                 })
             }
             Err(e) => return Err(BotError::Discord(e)),
@@ -567,18 +567,4 @@ pub fn run_command(args: RunArgs, knowledge_dir: Option<&Path>) -> Result<ExitCo
 fn fail(e: &BotError) -> ExitCode {
     eprintln!("reqdoctor: {e}");
     ExitCode::from(2)
-}
-
-/// An error and its sources, innermost last, without repeats.
-fn causes(e: &dyn std::error::Error) -> String {
-    let mut parts = vec![e.to_string()];
-    let mut source = e.source();
-    while let Some(s) = source {
-        let text = s.to_string();
-        if !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-        source = s.source();
-    }
-    parts.join(": ")
 }

@@ -96,7 +96,7 @@ async fn forward(State(up): State<Arc<Upstream>>, request: Request) -> Response 
         Err(e) => {
             return (
                 StatusCode::BAD_GATEWAY,
-                format!("cannot reach {}: {}", up.base, super::causes(&e)),
+                format!("cannot reach {}: {}", up.base, super::rest::causes(&e)),
             )
                 .into_response()
         }

@@ -74,6 +74,21 @@ fn status_of(e: &serenity::Error) -> u16 {
     }
 }
 
+/// An error and its sources, innermost last, without repeats: why a call could not reach
+/// the API, in one line.
+pub fn causes(e: &dyn std::error::Error) -> String {
+    let mut parts = vec![e.to_string()];
+    let mut source = e.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        source = s.source();
+    }
+    parts.join(": ")
+}
+
 /// [`retry`] with the first wait and the test for transient errors given.
 pub async fn retry_with<T, E, F, Fut>(
     what: &str,

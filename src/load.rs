@@ -39,7 +39,7 @@ pub struct Checked {
     pub problems: Vec<Problem>,
     /// The compiled knowledge, when nothing is wrong.
     pub matcher: Option<Matcher>,
-    /// Entries and examples that were checked.
+    /// Entries compiled: those without problems of their own.
     pub entries: usize,
     /// Examples tried.
     pub examples: usize,

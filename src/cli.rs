@@ -3,13 +3,12 @@
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 
 use crate::eval;
-use crate::knowledge::{Knowledge, KnowledgeError, Problem};
-use crate::load::{load_knowledge, load_matcher, LoadError};
+use crate::knowledge::{Knowledge, Problem};
+use crate::load::{check_knowledge, load_knowledge, load_matcher, LoadError};
 use crate::matcher::{Channel, Evidence, Matcher, Mode, SignalSet, DEFAULT_LOOKUP_CONFIDENCE};
 use crate::paste::{self, Pasted};
 use crate::reply::{self, Answer, Lang};
@@ -89,7 +88,8 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "combined")]
         signals: Signals,
     },
-    /// Validate knowledge files; exit 2 on any problem.
+    /// Validate knowledge files and try every example; problems and the summary go to
+    /// stdout; exit 2 on any problem.
     Check {
         /// Directory or one file to check (default: the knowledge in use).
         dir: Option<PathBuf>,
@@ -722,8 +722,10 @@ fn run_eval(matcher: &Matcher, corpus: &Path, o: EvalOptions) -> Result<ExitCode
 }
 
 /// `reqdoctor check [DIR|FILE]`. Problems and the summary all go to stdout (the check's
-/// report); exit 2 on any problem. A FILE is checked among its neighbours, so references to
-/// entries in other files resolve, and only its own problems are shown.
+/// report); exit 2 on any problem. Every problem is reported in one run, examples included
+/// (tried on the entries without problems of their own). A FILE is checked among its
+/// neighbours, so references to entries in other files resolve, and only its own problems
+/// are shown.
 fn check(path: Option<&Path>) -> Result<ExitCode, CliError> {
     let (dir, only) = match path {
         Some(p) if p.is_file() => {
@@ -732,43 +734,33 @@ fn check(path: Option<&Path>) -> Result<ExitCode, CliError> {
         }
         p => (p, None),
     };
-    let ours = |p: &Problem| only.is_none_or(|name| Path::new(&p.file).file_name() == Some(name));
-    let report = |problems: &[Problem]| {
-        let shown: Vec<&Problem> = problems.iter().filter(|p| ours(p)).collect();
-        for p in &shown {
-            println!("{p}");
-        }
-        if !shown.is_empty() {
-            println!("{} problem(s)", shown.len());
-        }
-        shown.len()
-    };
-    let knowledge = match load_knowledge(dir) {
-        Ok(k) => k,
-        Err(KnowledgeError::Invalid(problems)) => {
-            if report(&problems) > 0 {
-                return Ok(ExitCode::from(2));
-            }
-            println!(
-                "ok: no problems in this file; examples not checked ({} problem(s) in other files)",
-                problems.len()
-            );
-            return Ok(ExitCode::SUCCESS);
-        }
+    let checked = match check_knowledge(dir) {
+        Ok(c) => c,
         Err(e) => {
             println!("{e}");
             return Ok(ExitCode::from(2));
         }
     };
-    let examples: usize = knowledge.entries().iter().map(|e| e.examples.len()).sum();
-    let matcher = Matcher::new(Arc::new(knowledge)).map_err(LoadError::from)?;
-    if report(&matcher.check_examples()) > 0 {
+    let ours = |p: &&Problem| only.is_none_or(|name| Path::new(&p.file).file_name() == Some(name));
+    let shown: Vec<&Problem> = checked.problems.iter().filter(ours).collect();
+    for p in &shown {
+        println!("{p}");
+    }
+    if !shown.is_empty() {
+        println!("{} problem(s)", shown.len());
         return Ok(ExitCode::from(2));
     }
-    println!(
-        "ok: {} entries, {examples} examples match their entries",
-        matcher.knowledge().entries().len()
-    );
+    if checked.problems.is_empty() {
+        println!(
+            "ok: {} entries, {} examples match their entries",
+            checked.entries, checked.examples
+        );
+    } else {
+        println!(
+            "ok: no problems in this file ({} problem(s) in other files)",
+            checked.problems.len()
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -46,49 +46,25 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
         reply_latency: Histogram::new(exponential_buckets(0.0005, 2.0, 15)),
         shards_connected: Gauge::default(),
     };
-    registry.register("messages_seen", "Messages received", m.messages.clone());
-    registry.register("answers", "Replies sent, by entry id", m.answers.clone());
-    registry.register(
-        "silent",
-        "Messages the bot had no confident answer for",
-        m.silent.clone(),
-    );
-    registry.register(
-        "maybe_reactions",
-        "Near misses offered with a 💡 reaction",
-        m.maybe.clone(),
-    );
-    registry.register(
-        "review_log_rows",
-        "Rows added to the review log",
-        m.review_rows.clone(),
-    );
-    registry.register("votes", "Feedback votes, by up or down", m.votes.clone());
-    registry.register(
-        "rest_errors",
-        "Failed Discord REST calls, by HTTP status (0: no response)",
-        m.rest_errors.clone(),
-    );
-    registry.register(
-        "store_timeouts",
-        "Store operations that took longer than their limit",
-        m.store_timeouts.clone(),
-    );
-    registry.register(
-        "reloads",
-        "Knowledge reloads, by outcome",
-        m.reloads.clone(),
-    );
-    registry.register(
-        "reply_latency_seconds",
-        "From receiving a message to Discord accepting the reply",
-        m.reply_latency.clone(),
-    );
-    registry.register(
-        "shards_connected",
-        "Gateway shards of this process that are connected",
-        m.shards_connected.clone(),
-    );
+    // One row a metric: field, name (after the `reqdoctor_` prefix), help.
+    macro_rules! register {
+        ($($field:ident: $name:literal, $help:literal;)*) => {
+            $(registry.register($name, $help, m.$field.clone());)*
+        };
+    }
+    register! {
+        messages: "messages_seen", "Messages received";
+        answers: "answers", "Replies sent, by entry id";
+        silent: "silent", "Messages the bot had no confident answer for";
+        maybe: "maybe_reactions", "Near misses offered with a 💡 reaction";
+        review_rows: "review_log_rows", "Rows added to the review log";
+        votes: "votes", "Feedback votes, by up or down";
+        rest_errors: "rest_errors", "Failed Discord REST calls, by HTTP status (0: no response)";
+        store_timeouts: "store_timeouts", "Store operations that took longer than their limit";
+        reloads: "reloads", "Knowledge reloads, by outcome";
+        reply_latency: "reply_latency_seconds", "From receiving a message to Discord accepting the reply";
+        shards_connected: "shards_connected", "Gateway shards of this process that are connected";
+    }
     Metrics { registry, ..m }
 });
 

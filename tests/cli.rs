@@ -217,14 +217,8 @@ fn check_passes_on_the_shipped_knowledge_and_fails_located_on_a_broken_one() {
 /// its neighbours.
 #[test]
 fn check_locates_per_file_and_checks_one_file() {
-    let entry = |id: &str, extra: &str| {
-        format!(
-            "[[entry]]\nid = \"{id}\"\nplatform = \"alipay\"\ntitle = {{ zh = \"标题\", en = \"t\" }}\ncause = {{ zh = \"a\", en = \"b\" }}\nfix = {{ zh = [\"a\"], en = [\"b\"] }}\nlinks = [{{ url = \"https://opendocs.alipay.com/x\", title = {{ zh = \"a\", en = \"b\" }} }}]\nkeywords = [[\"my.request\"]]\n{extra}"
-        )
-    };
-    let dir = tempfile::tempdir().unwrap();
-    let write = |name: &str, text: &str| std::fs::write(dir.path().join(name), text).unwrap();
-    write("vocabulary.toml", "[context]\nstrong = [\"my.request\"]\n");
+    let entry = |id: &str, extra: &str| entry_toml(id, "my.request", extra);
+    let (dir, write) = knowledge_dir();
     write("a.toml", &entry("alipay.a", "see_also = [\"alipay.c\"]\n"));
     write(
         "b.toml",
@@ -262,6 +256,114 @@ fn check_locates_per_file_and_checks_one_file() {
 
     let o = check(&dir.path().join("a.toml"));
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+}
+
+/// One valid entry whose only keyword group is `keyword`, then `extra` lines.
+fn entry_toml(id: &str, keyword: &str, extra: &str) -> String {
+    format!(
+        "[[entry]]\nid = \"{id}\"\nplatform = \"alipay\"\ntitle = {{ zh = \"标题\", en = \"t\" }}\ncause = {{ zh = \"a\", en = \"b\" }}\nfix = {{ zh = [\"a\"], en = [\"b\"] }}\nlinks = [{{ url = \"https://opendocs.alipay.com/x\", title = {{ zh = \"a\", en = \"b\" }} }}]\nkeywords = [[\"my.request\", \"{keyword}\"]]\n{extra}"
+    )
+}
+
+/// A knowledge folder with a vocabulary, and a writer of its files.
+fn knowledge_dir() -> (tempfile::TempDir, impl Fn(&str, &str)) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().to_path_buf();
+    let write = move |name: &str, text: &str| std::fs::write(path.join(name), text).unwrap();
+    write("vocabulary.toml", "[context]\nstrong = [\"my.request\"]\n");
+    (dir, write)
+}
+
+/// `reqdoctor check DIR`'s stdout, checked to fail (exit 2) with `problems` problems.
+fn check_failing(dir: &std::path::Path, problems: usize) -> String {
+    let o = bin().arg("check").arg(dir).output().unwrap();
+    let out = stdout(&o);
+    assert_eq!(
+        String::from_utf8_lossy(&o.stderr),
+        "",
+        "everything on stdout"
+    );
+    assert_eq!(o.status.code(), Some(2), "{out}");
+    assert!(
+        out.ends_with(&format!("\n{problems} problem(s)\n")),
+        "{out}"
+    );
+    out
+}
+
+/// An unknown field used to be the only problem reported for its entry.
+#[test]
+fn check_an_unknown_field_hides_no_other_problem() {
+    let (dir, write) = knowledge_dir();
+    let text = entry_toml("alipay.a", "超时", "colour = \"red\"\n")
+        .replace(", en = \"t\" }", " }")
+        .replace("https://", "http://")
+        .replace(
+            "title = { zh = \"a\", en = \"b\" }",
+            "title = { zh = \"a\", en = \"b\", de = \"c\" }",
+        );
+    write("a.toml", &text);
+    let out = check_failing(dir.path(), 4);
+    for part in [
+        "a.toml:9:1: entry[0].colour: unknown field `colour`",
+        "entry[0].title.en: missing language `en`",
+        "entry[0].links[0].url: `http://opendocs.alipay.com/x` is not an https:// link",
+        "entry[0].links[0].title.de: unknown field `de`, expected `zh` or `en`",
+    ] {
+        assert!(out.contains(part), "{part}\n{out}");
+    }
+}
+
+/// Examples used to be tried only once every file was clean; now a broken file and a
+/// failing example elsewhere show in the same run.
+#[test]
+fn check_tries_examples_in_the_same_run_as_the_files() {
+    let (dir, write) = knowledge_dir();
+    write(
+        "a.toml",
+        &entry_toml("alipay.a", "超时", "patterns = ['(']\n"),
+    );
+    write(
+        "b.toml",
+        &entry_toml(
+            "alipay.b",
+            "证书",
+            "examples = [\"my.request 证书\", \"今天天气很好\"]\n",
+        ),
+    );
+    let out = check_failing(dir.path(), 2);
+    assert!(
+        out.contains("a.toml:") && out.contains("entry[0].patterns[0]: invalid regex"),
+        "{out}"
+    );
+    assert!(
+        out.contains("b.toml:9:") && out.contains("entry[0].examples[1]: example"),
+        "{out}"
+    );
+}
+
+/// An example's `entry[N]` counts within its file, like every other problem (it used to
+/// count across files).
+#[test]
+fn check_locates_a_failing_example_within_its_file() {
+    let (dir, write) = knowledge_dir();
+    write(
+        "a.toml",
+        &format!(
+            "{}{}",
+            entry_toml("alipay.a", "超时", ""),
+            entry_toml("alipay.a2", "域名", "")
+        ),
+    );
+    write(
+        "b.toml",
+        &entry_toml("alipay.b", "证书", "examples = [\"今天天气很好\"]\n"),
+    );
+    let out = check_failing(dir.path(), 1);
+    assert!(
+        out.contains("b.toml:9:") && out.contains(": entry[0].examples[0]: example"),
+        "{out}"
+    );
 }
 
 #[test]

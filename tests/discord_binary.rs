@@ -24,13 +24,10 @@ async fn the_binary_answers_through_the_api_override_and_stops_on_sigterm() {
     )
     .unwrap();
     let api = fake.url();
-    let mut bot = Process::spawn(
-        &["run", "--config", config.to_str().unwrap()],
-        &[
-            ("DISCORD_TOKEN", TOKEN),
-            ("REQDOCTOR_DISCORD_API", &api),
-            ("RUST_LOG", "trace"),
-        ],
+    let mut bot = Process::run(
+        &api,
+        &["--config", config.to_str().unwrap()],
+        &[("RUST_LOG", "trace")],
     );
     fake.wait_ready().await;
     let startup: Vec<String> = fake
@@ -83,23 +80,15 @@ async fn the_binary_answers_through_the_api_override_and_stops_on_sigterm() {
 async fn json_logs_are_one_object_per_line_without_the_token() {
     let fake = FakeDiscord::start().await;
     let api = fake.url();
-    let channels = AUTO.to_string();
-    let mut bot = Process::spawn(
-        &["run"],
-        &[
-            ("DISCORD_TOKEN", TOKEN),
-            ("REQDOCTOR_DISCORD_API", &api),
-            ("REQDOCTOR_AUTOREPLY_CHANNELS", &channels),
-            ("REQDOCTOR_LOG_FORMAT", "json"),
-            ("RUST_LOG", "trace"),
-        ],
+    let mut bot = Process::answering(
+        &api,
+        &[],
+        &[("REQDOCTOR_LOG_FORMAT", "json"), ("RUST_LOG", "trace")],
     );
     fake.wait_ready().await;
     fake.send_message(message(1_900_000_000_000_000_201, ERROR_14));
     fake.reply_to(1_900_000_000_000_000_201).await;
-    bot.signal("TERM");
-    let (status, stderr) = bot.wait(Duration::from_secs(5)).await;
-    assert!(status.success(), "{status:?}\n{stderr}");
+    let stderr = bot.terminate(Duration::from_secs(5)).await;
     let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
     assert!(lines.len() > 5, "{stderr}");
     for line in &lines {
@@ -131,15 +120,7 @@ async fn json_logs_are_one_object_per_line_without_the_token() {
 async fn the_binary_answers_from_its_bundled_knowledge() {
     let fake = FakeDiscord::start().await;
     let api = fake.url();
-    let channels = AUTO.to_string();
-    let mut bot = Process::spawn_bundled(
-        &["run"],
-        &[
-            ("DISCORD_TOKEN", TOKEN),
-            ("REQDOCTOR_DISCORD_API", &api),
-            ("REQDOCTOR_AUTOREPLY_CHANNELS", &channels),
-        ],
-    );
+    let mut bot = Process::answering_bundled(&api, &[], &[]);
     fake.wait_ready().await;
     fake.send_message(message(1_900_000_000_000_000_101, ERROR_14));
     let reply = fake.reply_to(1_900_000_000_000_000_101).await;
@@ -148,23 +129,14 @@ async fn the_binary_answers_from_its_bundled_knowledge() {
         reply.body["embeds"][0]["footer"]["text"],
         "alipay.error.14 · reqdoctor"
     );
-    bot.signal("TERM");
-    let (status, stderr) = bot.wait(Duration::from_secs(5)).await;
-    assert!(status.success(), "{status:?}\n{stderr}");
+    bot.terminate(Duration::from_secs(5)).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ctrl_c_stops_the_binary_cleanly() {
     let fake = FakeDiscord::start().await;
     let api = fake.url();
-    let mut bot = Process::spawn(
-        &["run", "--guild", &GUILD.to_string()],
-        &[
-            ("DISCORD_TOKEN", TOKEN),
-            ("REQDOCTOR_DISCORD_API", &api),
-            ("REQDOCTOR_AUTOREPLY_CHANNELS", &AUTO.to_string()),
-        ],
-    );
+    let mut bot = Process::answering(&api, &["--guild", &GUILD.to_string()], &[]);
     fake.wait_ready().await;
     assert_eq!(
         fake.requests()
@@ -211,10 +183,7 @@ async fn a_missing_message_content_intent_says_where_to_enable_it() {
     let fake = FakeDiscord::start().await;
     fake.close_on_identify(4014);
     let api = fake.url();
-    let mut bot = Process::spawn(
-        &["run"],
-        &[("DISCORD_TOKEN", TOKEN), ("REQDOCTOR_DISCORD_API", &api)],
-    );
+    let mut bot = Process::run(&api, &[], &[]);
     let (status, stderr) = bot.wait(Duration::from_secs(5)).await;
     assert_eq!(status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("close code 4014"), "{stderr}");
@@ -313,12 +282,9 @@ async fn configuration_errors_are_actionable() {
         .local_addr()
         .unwrap();
     let api = format!("http://{closed}");
-    let (status, stderr) = Process::spawn(
-        &["run"],
-        &[("DISCORD_TOKEN", TOKEN), ("REQDOCTOR_DISCORD_API", &api)],
-    )
-    .wait(Duration::from_secs(5))
-    .await;
+    let (status, stderr) = Process::run(&api, &[], &[])
+        .wait(Duration::from_secs(5))
+        .await;
     assert_eq!(status.code(), Some(2));
     assert!(
         stderr.contains(&format!("reqdoctor: cannot reach Discord's API at {api}: ")),

@@ -266,10 +266,7 @@ async fn per_user_limit_stops_a_flood() {
 async fn threads_under_autoreply_channels_are_answered_once_per_entry() {
     limited(async {
         let bot = start().await;
-        bot.fake.send_message(with(
-            message(mid(80), ERROR_14),
-            &[("channel_id", sf(THREAD))],
-        ));
+        bot.fake.send_message(in_thread(message(mid(80), ERROR_14)));
         let r = bot.fake.reply_to(mid(80)).await;
         assert_eq!(r.path, format!("/api/v10/channels/{THREAD}/messages"));
         // A thread serenity's cache has never seen: its parent comes from GET /channels/{id}.
@@ -284,10 +281,7 @@ async fn threads_under_autoreply_channels_are_answered_once_per_entry() {
             1
         );
         // The same question again in the first thread: not answered twice.
-        bot.fake.send_message(with(
-            message(mid(82), ERROR_14),
-            &[("channel_id", sf(THREAD))],
-        ));
+        bot.fake.send_message(in_thread(message(mid(82), ERROR_14)));
         let posts = bot.posts_after_sentinel(mid(83)).await;
         let replies: Vec<_> = posts.iter().map(|p| p.reply_to()).collect();
         assert_eq!(replies, [Some(mid(80)), Some(mid(81)), Some(mid(83))]);
@@ -889,22 +883,15 @@ async fn rest_429_and_500_are_retried_without_losing_the_reply() {
         // Bounded: a channel that keeps failing gives up after 5 attempts, and the bot lives on.
         let thread_posts = format!("/channels/{THREAD}/messages");
         bot.fake.fail_next("POST", &thread_posts, 500, 100);
-        bot.fake.send_message(with(
-            message(mid(212), ERROR_14),
-            &[("channel_id", sf(THREAD))],
-        ));
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
-        while bot.requests("POST", &thread_posts).len() < 5 {
-            assert!(tokio::time::Instant::now() < deadline, "five attempts");
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        let fifth = bot.requests("POST", &thread_posts)[4].at;
+        bot.fake
+            .send_message(in_thread(message(mid(212), ERROR_14)));
+        let fifth = bot
+            .wait_requests("POST", &thread_posts, 5, Duration::from_secs(5))
+            .await[4]
+            .at;
         // From now on a post would succeed: a sixth attempt would show up as a reply to mid(212).
         bot.fake.clear_failures();
-        bot.fake.send_message(with(
-            message(mid(213), TIMEOUT),
-            &[("channel_id", sf(THREAD))],
-        ));
+        bot.fake.send_message(in_thread(message(mid(213), TIMEOUT)));
         bot.fake.reply_to(mid(213)).await;
         // The next backoff would have been 1.6 s; wait past it.
         tokio::time::sleep(
@@ -918,14 +905,57 @@ async fn rest_429_and_500_are_retried_without_losing_the_reply() {
             5,
             "bounded retries"
         );
-        assert!(bot
-            .fake
-            .message_posts()
-            .iter()
-            .all(|p| p.reply_to() != Some(mid(212))));
+        assert!(!bot.replied_to(mid(212)));
         bot.stop().await;
     })
     .await;
+}
+
+/// Through `REQDOCTOR_DISCORD_API` a 429 is waited out for as long as its `retry_after`
+/// asks (it used to be retried after a fixed 0.1 s), and a wait over the cap
+/// (`max_retry_after`) is not waited: that call fails after its bounded attempts, logged,
+/// and the bot answers the next message.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rest_429_waits_its_retry_after_up_to_the_cap() {
+    limited(async {
+        let bot = start_with(|s| s.max_retry_after = Duration::from_secs(2)).await;
+        let posts = format!("/channels/{AUTO}/messages");
+        bot.fake.rate_limit_next("POST", &posts, 0.8, 1);
+        bot.fake.send_message(message(mid(220), ERROR_14));
+        bot.fake.reply_to(mid(220)).await;
+        let attempts = bot.requests("POST", &posts);
+        assert_eq!(
+            attempts.iter().map(|r| r.status).collect::<Vec<_>>(),
+            [429, 200]
+        );
+        let gap = attempts[1].at - attempts[0].at;
+        assert!(gap >= Duration::from_millis(800), "waited {gap:?}");
+
+        // An hour is over the cap: five quick attempts, then the call gives up.
+        let thread_posts = format!("/channels/{THREAD}/messages");
+        bot.fake.rate_limit_next("POST", &thread_posts, 3600.0, 100);
+        bot.fake
+            .send_message(in_thread(message(mid(221), ERROR_14)));
+        bot.wait_requests("POST", &thread_posts, 5, Duration::from_secs(5))
+            .await;
+        bot.fake.clear_failures();
+        bot.fake.send_message(in_thread(message(mid(222), TIMEOUT)));
+        bot.fake.reply_to(mid(222)).await;
+        let thread: Vec<u16> = bot
+            .requests("POST", &thread_posts)
+            .iter()
+            .map(|r| r.status)
+            .collect();
+        assert_eq!(thread, [429, 429, 429, 429, 429, 200], "gave up after five");
+        assert!(!bot.replied_to(mid(221)));
+        bot.stop().await;
+    })
+    .await;
+}
+
+/// `message` posted in the thread THREAD instead of its channel.
+fn in_thread(message: serde_json::Value) -> serde_json::Value {
+    with(message, &[("channel_id", sf(THREAD))])
 }
 
 /// Answered in a support channel, silent in team chat (bundled knowledge).

@@ -18,11 +18,10 @@ const GUILDS: u64 = 8;
 
 fn spawn(fake: &FakeDiscord, tag: &str, shards: &str, channels: &str) -> Process {
     let api = fake.url_for(tag);
-    Process::spawn(
-        &["run"],
+    Process::run(
+        &api,
+        &[],
         &[
-            ("DISCORD_TOKEN", TOKEN),
-            ("REQDOCTOR_DISCORD_API", &api),
             ("REQDOCTOR_SHARDS", shards),
             ("REQDOCTOR_AUTOREPLY_CHANNELS", channels),
             ("REQDOCTOR_COOLDOWN_SECS", "0"),
@@ -99,9 +98,7 @@ async fn two_processes_split_four_shards_and_answer_each_message_once_from_its_o
     assert!(posts.iter().any(|p| p.client.as_deref() == Some("b")));
 
     for p in [&mut a, &mut b] {
-        p.signal("TERM");
-        let (status, stderr) = p.wait(Duration::from_secs(10)).await;
-        assert!(status.success(), "{status:?}\n{stderr}");
+        p.terminate(Duration::from_secs(10)).await;
     }
 }
 
@@ -121,9 +118,7 @@ async fn auto_runs_discords_recommended_shard_count_in_one_process() {
         .requests()
         .iter()
         .any(|r| r.method == "GET" && r.path == "/api/v10/gateway/bot"));
-    bot.signal("TERM");
-    let (status, stderr) = bot.wait(Duration::from_secs(10)).await;
-    assert!(status.success(), "{status:?}\n{stderr}");
+    bot.terminate(Duration::from_secs(10)).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -174,16 +169,7 @@ async fn metrics_and_health_are_served_while_the_bot_answers() {
     let fake = FakeDiscord::start().await;
     let addr = free_addr();
     let api = fake.url();
-    let channels = AUTO.to_string();
-    let mut bot = Process::spawn(
-        &["run"],
-        &[
-            ("DISCORD_TOKEN", TOKEN),
-            ("REQDOCTOR_DISCORD_API", &api),
-            ("REQDOCTOR_AUTOREPLY_CHANNELS", &channels),
-            ("REQDOCTOR_METRICS_ADDR", &addr),
-        ],
-    );
+    let mut bot = Process::answering(&api, &[], &[("REQDOCTOR_METRICS_ADDR", &addr)]);
     fake.wait_ready().await;
     fake.send_message(message(1_920_000_000_000_000_001, ERROR_14));
     fake.reply_to(1_920_000_000_000_000_001).await;
@@ -223,19 +209,16 @@ async fn metrics_and_health_are_served_while_the_bot_answers() {
         (status, body.as_str()),
         (200, "ok: 1 of 1 shards connected, store answers\n")
     );
-    bot.signal("TERM");
-    let (status, stderr) = bot.wait(Duration::from_secs(10)).await;
-    assert!(status.success(), "{status:?}\n{stderr}");
+    bot.terminate(Duration::from_secs(10)).await;
 
     // A store that cannot answer: 503 with the reason.
     let fake = FakeDiscord::start().await;
     let addr = free_addr();
     let api = fake.url();
-    let mut bot = Process::spawn(
-        &["run"],
+    let mut bot = Process::run(
+        &api,
+        &[],
         &[
-            ("DISCORD_TOKEN", TOKEN),
-            ("REQDOCTOR_DISCORD_API", &api),
             ("REQDOCTOR_METRICS_ADDR", &addr),
             ("REQDOCTOR_DATABASE", "/nonexistent-dir/reqdoctor.db"),
         ],
@@ -247,21 +230,16 @@ async fn metrics_and_health_are_served_while_the_bot_answers() {
         body.starts_with("unhealthy: store: database sqlite:/nonexistent-dir/reqdoctor.db"),
         "{body}"
     );
-    bot.signal("TERM");
-    let (status, stderr) = bot.wait(Duration::from_secs(10)).await;
-    assert!(status.success(), "{status:?}\n{stderr}");
+    bot.terminate(Duration::from_secs(10)).await;
 }
 
 /// A bot on the SQLite file `db`, answering every message in AUTO (no cooldown, no limit).
 fn spawn_on(fake: &FakeDiscord, db: &std::path::Path) -> Process {
     let api = fake.url();
-    let channels = AUTO.to_string();
-    Process::spawn(
-        &["run"],
+    Process::answering(
+        &api,
+        &[],
         &[
-            ("DISCORD_TOKEN", TOKEN),
-            ("REQDOCTOR_DISCORD_API", &api),
-            ("REQDOCTOR_AUTOREPLY_CHANNELS", &channels),
             ("REQDOCTOR_DATABASE", db.to_str().unwrap()),
             ("REQDOCTOR_COOLDOWN_SECS", "0"),
             ("REQDOCTOR_USER_LIMIT", "0"),
@@ -335,9 +313,7 @@ async fn a_process_killed_between_claim_and_post_leaves_the_message_unanswered()
         0,
         "at most once: the message stays unanswered rather than risk a second reply"
     );
-    second.signal("TERM");
-    let (status, stderr) = second.wait(Duration::from_secs(10)).await;
-    assert!(status.success(), "{status:?}\n{stderr}");
+    second.terminate(Duration::from_secs(10)).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -384,9 +360,7 @@ async fn a_restart_mid_stream_answers_no_message_twice() {
         unanswered.len() < stream.len() - 10,
         "the second process answered the rest: {unanswered:?}"
     );
-    second.signal("TERM");
-    let (status, stderr) = second.wait(Duration::from_secs(10)).await;
-    assert!(status.success(), "{status:?}\n{stderr}");
+    second.terminate(Duration::from_secs(10)).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

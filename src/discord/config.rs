@@ -128,6 +128,9 @@ pub struct Settings {
     pub edit_window: Duration,
     /// Base URL of Discord's REST API (unset: Discord itself).
     pub discord_api: Option<String>,
+    /// The longest `retry_after` of a 429 that is waited out when `discord_api` is set;
+    /// a longer one fails the call instead of holding a reply (see `discord::relay`).
+    pub max_retry_after: Duration,
     /// Base URL that replaces Discord's CDN in attachment URLs (unset: the CDN itself).
     pub cdn_url: Option<String>,
     /// Register the commands in this guild only (for development).
@@ -161,6 +164,7 @@ impl Default for Settings {
             user_window: Duration::from_secs(60),
             edit_window: Duration::from_secs(300),
             discord_api: None,
+            max_retry_after: Duration::from_secs(30),
             cdn_url: None,
             guild: None,
             cooldown_reaction: Some("👆".to_string()),
@@ -186,6 +190,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ("user_window_secs", "REQDOCTOR_USER_WINDOW_SECS"),
     ("edit_window_secs", "REQDOCTOR_EDIT_WINDOW_SECS"),
     ("discord_api", "REQDOCTOR_DISCORD_API"),
+    ("max_retry_after_secs", "REQDOCTOR_MAX_RETRY_AFTER_SECS"),
     ("cdn_url", "REQDOCTOR_CDN_URL"),
     ("guild", "REQDOCTOR_GUILD"),
     ("cooldown_reaction", "REQDOCTOR_COOLDOWN_REACTION"),
@@ -272,6 +277,7 @@ struct FileSettings {
     user_window_secs: Option<u64>,
     edit_window_secs: Option<u64>,
     discord_api: Option<String>,
+    max_retry_after_secs: Option<u64>,
     cdn_url: Option<String>,
     guild: Option<Snowflake>,
     cooldown_reaction: Option<String>,
@@ -469,6 +475,9 @@ impl Settings {
         if let Some(v) = file.edit_window_secs {
             self.edit_window = Duration::from_secs(v);
         }
+        if let Some(v) = file.max_retry_after_secs {
+            self.max_retry_after = Duration::from_secs(v);
+        }
         if let Some(v) = file.discord_api {
             self.discord_api = api_url(&v, &origin("discord_api"))?;
         }
@@ -567,6 +576,9 @@ impl Settings {
         }
         if let Some(v) = var("REQDOCTOR_EDIT_WINDOW_SECS") {
             self.edit_window = seconds("REQDOCTOR_EDIT_WINDOW_SECS", &v)?;
+        }
+        if let Some(v) = var("REQDOCTOR_MAX_RETRY_AFTER_SECS") {
+            self.max_retry_after = seconds("REQDOCTOR_MAX_RETRY_AFTER_SECS", &v)?;
         }
         if let Some(v) = var("REQDOCTOR_DISCORD_API") {
             self.discord_api = api_url(&v, "REQDOCTOR_DISCORD_API")?;

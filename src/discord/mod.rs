@@ -19,6 +19,7 @@ pub mod events;
 pub mod guilds;
 pub mod maybe;
 pub mod policy;
+pub mod relay;
 pub mod reload;
 pub mod rest;
 pub mod serve;
@@ -266,6 +267,8 @@ async fn on_error(error: poise::FrameworkError<'_, Data, BotError>) {
 pub struct Bot {
     client: serenity::Client,
     data: Data,
+    /// In front of `discord_api` when it is set; stops with the bot.
+    _relay: Option<relay::Relay>,
 }
 
 /// Stops a running bot from elsewhere.
@@ -284,18 +287,23 @@ impl Bot {
     /// [`Bot::run`].
     pub async fn connect(setup: Setup, token: &Token) -> Result<Bot, BotError> {
         let settings = &setup.settings;
-        let mut http = serenity::HttpBuilder::new(token.expose())
-            .default_allowed_mentions(rest::no_mentions());
-        if let Some(api) = &settings.discord_api {
-            // serenity's ratelimiter ignores the proxy (serenity#1739), so it must be off here.
-            http = http.proxy(api.as_str()).ratelimiter_disabled(true);
-        }
-        let http = http.build();
+        let builder = || {
+            serenity::HttpBuilder::new(token.expose()).default_allowed_mentions(rest::no_mentions())
+        };
         let api = settings
             .discord_api
             .clone()
             .unwrap_or_else(|| "https://discord.com".to_string());
-        match rest::retry("check token", || http.get_current_user()).await {
+        // The token check goes to the API directly, so that an unreachable API is named as
+        // such; the client's calls go through the relay when `discord_api` is set.
+        let direct = match &settings.discord_api {
+            // serenity's ratelimiter ignores the proxy (serenity#1739), so it must be off
+            // here; the relay waits out 429s instead.
+            Some(base) => builder().proxy(base.as_str()).ratelimiter_disabled(true),
+            None => builder(),
+        }
+        .build();
+        match rest::retry("check token", || direct.get_current_user()).await {
             Ok(me) => tracing::info!(user = %me.name, id = %me.id, api = %api, "token accepted"),
             Err(serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(r)))
                 if r.status_code.as_u16() == 401 =>
@@ -305,11 +313,27 @@ impl Bot {
             Err(e @ serenity::Error::Http(serenity::HttpError::Request(_))) => {
                 return Err(BotError::Unreachable {
                     api,
-                    reason: causes(&e),
+                    reason: rest::causes(&e),
                 })
             }
             Err(e) => return Err(BotError::Discord(e)),
         }
+        let (http, relay) = match &settings.discord_api {
+            Some(base) => {
+                let relay = relay::start(base, settings.max_retry_after)
+                    .await
+                    .map_err(|e| BotError::Unreachable {
+                        api: api.clone(),
+                        reason: format!("cannot start the local relay: {e}"),
+                    })?;
+                let http = builder()
+                    .proxy(relay.base())
+                    .ratelimiter_disabled(true)
+                    .build();
+                (http, Some(relay))
+            }
+            None => (direct, None),
+        };
 
         let data = Data::new(setup);
         let setup_data = data.clone();
@@ -346,7 +370,11 @@ impl Bot {
         let client = serenity::ClientBuilder::new_with_http(http, intents())
             .framework(framework)
             .await?;
-        Ok(Bot { client, data })
+        Ok(Bot {
+            client,
+            data,
+            _relay: relay,
+        })
     }
 
     /// The shared state (for tests and embedding).
@@ -539,18 +567,4 @@ pub fn run_command(args: RunArgs, knowledge_dir: Option<&Path>) -> Result<ExitCo
 fn fail(e: &BotError) -> ExitCode {
     eprintln!("reqdoctor: {e}");
     ExitCode::from(2)
-}
-
-/// An error and its sources, innermost last, without repeats.
-fn causes(e: &dyn std::error::Error) -> String {
-    let mut parts = vec![e.to_string()];
-    let mut source = e.source();
-    while let Some(s) = source {
-        let text = s.to_string();
-        if !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-        source = s.source();
-    }
-    parts.join(": ")
 }

@@ -3,13 +3,11 @@
 //! a broken file keeps the old knowledge serving and reports every located problem.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::Duration;
 
 use notify::{RecursiveMode, Watcher};
 
 use super::Data;
-use crate::knowledge::{Knowledge, KnowledgeError};
 use crate::matcher::Matcher;
 
 /// Changes closer together than this are one reload (an editor writes a file in steps).
@@ -35,19 +33,10 @@ pub enum Reloaded {
 /// Loads, validates (examples included, as `reqdoctor check` does) and compiles the
 /// knowledge in `dir`.
 pub fn compile(dir: &Path) -> Result<Matcher, Vec<String>> {
-    let knowledge = match Knowledge::from_dir(dir) {
-        Ok(k) => k,
-        Err(KnowledgeError::Invalid(problems)) => {
-            return Err(problems.iter().map(ToString::to_string).collect())
-        }
-        Err(e) => return Err(vec![e.to_string()]),
-    };
-    let matcher = Matcher::new(Arc::new(knowledge)).map_err(|e| vec![e.to_string()])?;
-    let problems = matcher.check_examples();
-    if problems.is_empty() {
-        Ok(matcher)
-    } else {
-        Err(problems.iter().map(ToString::to_string).collect())
+    let checked = crate::load::check_knowledge(Some(dir)).map_err(|e| vec![e.to_string()])?;
+    match checked.matcher {
+        Some(m) => Ok(m),
+        None => Err(checked.problems.iter().map(ToString::to_string).collect()),
     }
 }
 

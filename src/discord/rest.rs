@@ -3,9 +3,10 @@
 //!
 //! Against Discord itself serenity's own ratelimiter waits out 429s (it reads `retry_after`
 //! and the rate-limit headers) before this layer sees them. With `REQDOCTOR_DISCORD_API`
-//! the ratelimiter is off (serenity cannot use it through a proxy), and serenity's error
-//! type does not carry `retry_after`, so the backoff below applies: 0.1 s, 0.2 s, 0.4 s,
-//! 0.8 s, at most five attempts in all.
+//! the ratelimiter is off (serenity cannot use it through a proxy) and serenity's error type
+//! does not carry `retry_after`, so the calls go through [`super::relay`], which waits out
+//! the 429's `retry_after` (up to a cap) before handing it back here. The backoff below then
+//! adds 0.1 s, 0.2 s, 0.4 s, 0.8 s, at most five attempts in all.
 
 use std::future::Future;
 use std::time::Duration;
@@ -71,6 +72,21 @@ fn status_of(e: &serenity::Error) -> u16 {
         }
         _ => 0,
     }
+}
+
+/// An error and its sources, innermost last, without repeats: why a call could not reach
+/// the API, in one line.
+pub fn causes(e: &dyn std::error::Error) -> String {
+    let mut parts = vec![e.to_string()];
+    let mut source = e.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        source = s.source();
+    }
+    parts.join(": ")
 }
 
 /// [`retry`] with the first wait and the test for transient errors given.

@@ -421,12 +421,102 @@ impl Joinable for Vec<String> {
     }
 }
 
+/// The keys of an entry, of its bilingual texts, links and table rows.
+const ENTRY_KEYS: &[&str] = &[
+    "id",
+    "platform",
+    "platforms",
+    "title",
+    "cause",
+    "fix",
+    "links",
+    "see_also",
+    "codes",
+    "related_codes",
+    "phrases",
+    "patterns",
+    "keywords",
+    "examples",
+    "table",
+];
+const LANGUAGE_KEYS: &[&str] = &["zh", "en"];
+const LINK_KEYS: &[&str] = &["url", "title"];
+const ROW_KEYS: &[&str] = &["code", "message", "meaning"];
+
+/// Reports every key of an entry, and of the tables inside it, that the format does not
+/// have, and removes it, so that a typo hides none of the entry's other problems.
+fn drop_unknown(ctx: &mut Ctx<'_>, item: &mut Spanned<DeValue<'_>>, field: &str) {
+    let DeValue::Table(entry) = item.get_mut() else {
+        return;
+    };
+    strip(ctx, entry, field, ENTRY_KEYS);
+    for (key, value) in entry.iter_mut() {
+        let key = key.get_ref().as_ref();
+        let here = format!("{field}.{key}");
+        match (key, value.get_mut()) {
+            ("title" | "cause" | "fix", DeValue::Table(t)) => strip(ctx, t, &here, LANGUAGE_KEYS),
+            ("links" | "table", DeValue::Array(items)) => {
+                let (known, inner) = if key == "links" {
+                    (LINK_KEYS, "title")
+                } else {
+                    (ROW_KEYS, "meaning")
+                };
+                for (i, item) in items.iter_mut().enumerate() {
+                    let DeValue::Table(t) = item.get_mut() else {
+                        continue;
+                    };
+                    let here = format!("{here}[{i}]");
+                    strip(ctx, t, &here, known);
+                    if let Some((_, v)) = t.iter_mut().find(|(k, _)| k.get_ref().as_ref() == inner)
+                    {
+                        if let DeValue::Table(t) = v.get_mut() {
+                            strip(ctx, t, &format!("{here}.{inner}"), LANGUAGE_KEYS);
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Reports and removes the keys of `table` not in `known`, in serde's words.
+fn strip(ctx: &mut Ctx<'_>, table: &mut toml::de::DeTable<'_>, field: &str, known: &[&str]) {
+    let expected = match known {
+        [a, b] => format!("`{a}` or `{b}`"),
+        _ => format!(
+            "one of {}",
+            known
+                .iter()
+                .map(|k| format!("`{k}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    let unknown: Vec<_> = table
+        .keys()
+        .filter(|k| !known.contains(&k.get_ref().as_ref()))
+        .cloned()
+        .collect();
+    for key in unknown {
+        let name = key.get_ref().as_ref();
+        ctx.problem(
+            key.span().start,
+            format!("{field}.{name}"),
+            format!("unknown field `{name}`, expected {expected}"),
+        );
+        table.remove(&key);
+    }
+}
+
 fn parse_entry(
     ctx: &mut Ctx<'_>,
     item: &Spanned<DeValue<'_>>,
     index: usize,
     field: &str,
 ) -> Option<LoadedEntry> {
+    let mut item = item.clone();
+    drop_unknown(ctx, &mut item, field);
     let raw = match RawEntry::deserialize(ValueDeserializer::from(item.clone())) {
         Ok(raw) => raw,
         Err(err) => {
@@ -560,7 +650,8 @@ fn parse_entry(
     let examples = raw
         .examples
         .into_iter()
-        .map(|e| {
+        .enumerate()
+        .map(|(j, e)| {
             let (line, col) = ctx
                 .lines
                 .line_col(&ctx.files[ctx.file].text, e.span().start);
@@ -569,6 +660,7 @@ fn parse_entry(
                 line,
                 col,
                 file: ctx.files[ctx.file].name.clone(),
+                field: format!("{field}.examples[{j}]"),
             }
         })
         .collect();

@@ -97,16 +97,7 @@ pub struct Knowledge {
 impl Knowledge {
     /// The knowledge built into the binary.
     pub fn bundled() -> Result<Self, KnowledgeError> {
-        let mut files: Vec<SourceFile> = BUNDLED
-            .files()
-            .filter(|f| f.path().extension().is_some_and(|e| e == "toml"))
-            .map(|f| SourceFile {
-                name: format!("knowledge/{}", f.path().display()),
-                text: String::from_utf8_lossy(f.contents()).into_owned(),
-            })
-            .collect();
-        files.sort_by(|a, b| a.name.cmp(&b.name));
-        Self::from_files(&files)
+        Self::from_files(&bundled_files())
     }
 
     /// Every `*.toml` file directly inside `dir`.
@@ -116,6 +107,18 @@ impl Knowledge {
 
     /// Parses and validates `files`, reporting every problem at once.
     pub fn from_files(files: &[SourceFile]) -> Result<Self, KnowledgeError> {
+        let (knowledge, problems) = Self::check_files(files);
+        if problems.is_empty() {
+            Ok(knowledge)
+        } else {
+            Err(KnowledgeError::Invalid(problems))
+        }
+    }
+
+    /// Every problem in `files`, and the knowledge made of the entries that have no problem
+    /// of their own, so that `reqdoctor check` can try those entries' examples in the same
+    /// run instead of only once everything else is clean.
+    pub fn check_files(files: &[SourceFile]) -> (Self, Vec<Problem>) {
         let loaded = load::parse_files(files);
         let mut problems = loaded.problems;
         let vocabulary = loaded.vocabulary;
@@ -128,20 +131,33 @@ impl Knowledge {
             cross.retain(|p| !p.message.starts_with("no entry has id"));
         }
         problems.extend(cross);
-        if !problems.is_empty() {
-            return Err(KnowledgeError::Invalid(problems));
-        }
-        let entries: Vec<Entry> = loaded.entries.into_iter().map(|e| e.entry).collect();
+        let entries: Vec<Entry> = loaded
+            .entries
+            .into_iter()
+            .filter(|e| {
+                let file = &files[e.at.file].name;
+                let field = format!("entry[{}]", e.index);
+                !e.entry.id.is_empty()
+                    && !problems.iter().any(|p| {
+                        p.file == *file
+                            && p.field
+                                .strip_prefix(&field)
+                                .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+                    })
+            })
+            .map(|e| e.entry)
+            .collect();
         let by_id = entries
             .iter()
             .enumerate()
             .map(|(i, e)| (e.id.clone(), i))
             .collect();
-        Ok(Knowledge {
+        let knowledge = Knowledge {
             entries,
             by_id,
             vocabulary,
-        })
+        };
+        (knowledge, problems)
     }
 
     /// All entries in file order.
@@ -158,6 +174,20 @@ impl Knowledge {
     pub fn index_of(&self, id: &str) -> Option<usize> {
         self.by_id.get(id).copied()
     }
+}
+
+/// The knowledge files built into the binary, sorted by name.
+pub fn bundled_files() -> Vec<SourceFile> {
+    let mut files: Vec<SourceFile> = BUNDLED
+        .files()
+        .filter(|f| f.path().extension().is_some_and(|e| e == "toml"))
+        .map(|f| SourceFile {
+            name: format!("knowledge/{}", f.path().display()),
+            text: String::from_utf8_lossy(f.contents()).into_owned(),
+        })
+        .collect();
+    files.sort_by(|a, b| a.name.cmp(&b.name));
+    files
 }
 
 /// Reads every `*.toml` file directly inside `dir`, sorted by name.

@@ -190,6 +190,8 @@ pub struct Example {
     pub col: usize,
     /// The file it came from.
     pub file: String,
+    /// Where it sits in that file, `entry[N].examples[M]` (N counted within the file).
+    pub field: String,
 }
 
 /// One answer the bot can give.

@@ -141,6 +141,38 @@ impl Running {
         self.fake.message_posts()
     }
 
+    /// Whether the fake accepted a reply to message `trigger`.
+    pub fn replied_to(&self, trigger: u64) -> bool {
+        self.fake
+            .message_posts()
+            .iter()
+            .any(|p| p.reply_to() == Some(trigger))
+    }
+
+    /// Waits until `n` requests like [`Running::requests`] have arrived (a failing call's
+    /// attempts), within `within`; returns them.
+    pub async fn wait_requests(
+        &self,
+        method: &str,
+        path_contains: &str,
+        n: usize,
+        within: Duration,
+    ) -> Vec<Recorded> {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            let got = self.requests(method, path_contains);
+            if got.len() >= n {
+                return got;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{n} {method} {path_contains} within {within:?}, got {}",
+                got.len()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     pub fn requests(&self, method: &str, path_contains: &str) -> Vec<Recorded> {
         self.fake
             .requests()

@@ -8,6 +8,8 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use super::fake_discord::{ids::AUTO, TOKEN};
+
 pub fn knowledge_dir() -> String {
     format!(
         "{}/tests/fixtures/discord/knowledge",
@@ -22,6 +24,48 @@ pub struct Process {
 }
 
 impl Process {
+    /// Runs `reqdoctor run ARGS` as a bot of the fake Discord whose REST base is `api` (its
+    /// token, `REQDOCTOR_DISCORD_API`), plus `env`, answering from the test knowledge.
+    pub fn run(api: &str, args: &[&str], env: &[(&str, &str)]) -> Process {
+        Process::fake_bot(api, args, env, None)
+    }
+
+    /// [`Process::run`] auto-replying in AUTO.
+    pub fn answering(api: &str, args: &[&str], env: &[(&str, &str)]) -> Process {
+        Process::fake_bot(api, args, env, Some(false))
+    }
+
+    /// [`Process::answering`] with the knowledge built into the binary.
+    pub fn answering_bundled(api: &str, args: &[&str], env: &[(&str, &str)]) -> Process {
+        Process::fake_bot(api, args, env, Some(true))
+    }
+
+    /// `answer`: None, no auto-reply channel; Some(bundled), auto-replies in AUTO from the
+    /// bundled or the test knowledge.
+    fn fake_bot(api: &str, args: &[&str], env: &[(&str, &str)], answer: Option<bool>) -> Process {
+        let mut all_args = vec!["run"];
+        all_args.extend_from_slice(args);
+        let auto = AUTO.to_string();
+        let mut all_env = vec![("DISCORD_TOKEN", TOKEN), ("REQDOCTOR_DISCORD_API", api)];
+        if answer.is_some() {
+            all_env.push(("REQDOCTOR_AUTOREPLY_CHANNELS", auto.as_str()));
+        }
+        all_env.extend_from_slice(env);
+        if answer == Some(true) {
+            Process::spawn_bundled(&all_args, &all_env)
+        } else {
+            Process::spawn(&all_args, &all_env)
+        }
+    }
+
+    /// Stops it with SIGTERM and checks that it exits 0 within `within`; returns its stderr.
+    pub async fn terminate(&mut self, within: Duration) -> String {
+        self.signal("TERM");
+        let (status, stderr) = self.wait(within).await;
+        assert!(status.success(), "{status:?}\n{stderr}");
+        stderr
+    }
+
     /// Runs `reqdoctor ARGS` with only `env` (and PATH), answering from the test knowledge.
     pub fn spawn(args: &[&str], env: &[(&str, &str)]) -> Process {
         let dir = knowledge_dir();

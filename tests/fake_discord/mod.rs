@@ -152,6 +152,8 @@ struct Failure {
     path_contains: String,
     status: u16,
     remaining: u32,
+    /// A 429's `retry_after` in seconds (body) and `Retry-After` header.
+    retry_after: f64,
 }
 
 struct Inner {
@@ -361,7 +363,7 @@ pub fn with(mut v: Value, fields: &[(&str, Value)]) -> Value {
 struct Out {
     status: u16,
     body: Value,
-    headers: Vec<(&'static str, &'static str)>,
+    headers: Vec<(&'static str, String)>,
 }
 
 fn discord_error(status: u16, code: u64, message: &str) -> Out {
@@ -626,23 +628,36 @@ impl FakeDiscord {
     }
 
     /// Fails the next `times` requests whose method is `method` and whose path contains
-    /// `path_contains` with `status` (429 carries `retry_after`).
+    /// `path_contains` with `status` (a 429 asks for a 0.05 s wait).
     pub fn fail_next(&self, method: &str, path_contains: &str, status: u16, times: u32) {
         self.inner.failures.lock().unwrap().push(Failure {
             method: method.to_string(),
             path_contains: path_contains.to_string(),
             status,
             remaining: times,
+            retry_after: 0.05,
         });
     }
 
-    fn take_failure(&self, method: &Method, path: &str) -> Option<u16> {
+    /// Answers the next `times` requests like [`FakeDiscord::fail_next`] with a 429 whose
+    /// body and headers ask for a wait of `retry_after` seconds.
+    pub fn rate_limit_next(&self, method: &str, path_contains: &str, retry_after: f64, times: u32) {
+        self.inner.failures.lock().unwrap().push(Failure {
+            method: method.to_string(),
+            path_contains: path_contains.to_string(),
+            status: 429,
+            remaining: times,
+            retry_after,
+        });
+    }
+
+    fn take_failure(&self, method: &Method, path: &str) -> Option<(u16, f64)> {
         let mut failures = self.inner.failures.lock().unwrap();
         let f = failures.iter_mut().find(|f| {
             f.remaining > 0 && f.method == method.as_str() && path.contains(&f.path_contains)
         })?;
         f.remaining -= 1;
-        Some(f.status)
+        Some((f.status, f.retry_after))
     }
 
     /// Sends a dispatch event (`op 0`) to the shard of its server; kept for replay on
@@ -828,18 +843,18 @@ fn route(
     if needs_auth && !authorized {
         return discord_error(401, 0, "401: Unauthorized");
     }
-    if let Some(status) = fake.take_failure(method, path) {
+    if let Some((status, retry_after)) = fake.take_failure(method, path) {
         return match status {
             429 => Out {
                 status: 429,
-                body: json!({"message": "You are being rate limited.", "retry_after": 0.05, "global": false}),
+                body: json!({"message": "You are being rate limited.", "retry_after": retry_after, "global": false}),
                 headers: vec![
-                    ("retry-after", "1"),
-                    ("x-ratelimit-limit", "5"),
-                    ("x-ratelimit-remaining", "0"),
-                    ("x-ratelimit-reset-after", "0.050"),
-                    ("x-ratelimit-bucket", "fake-bucket"),
-                    ("x-ratelimit-scope", "user"),
+                    ("retry-after", retry_after.ceil().to_string()),
+                    ("x-ratelimit-limit", "5".into()),
+                    ("x-ratelimit-remaining", "0".into()),
+                    ("x-ratelimit-reset-after", format!("{retry_after:.3}")),
+                    ("x-ratelimit-bucket", "fake-bucket".into()),
+                    ("x-ratelimit-scope", "user".into()),
                 ],
             },
             s => discord_error(s, 0, &format!("{s}: Internal Server Error")),

@@ -71,7 +71,7 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
     );
     registry.register(
         "store_timeouts",
-        "Store operations that took longer than their limit",
+        "Store operations that took longer than their limit or got no connection in time",
         m.store_timeouts.clone(),
     );
     registry.register(

@@ -2,6 +2,7 @@
 //! Discord routes each server's events to shard `(guild_id >> 22) % total`.
 
 mod bot_process;
+mod common;
 mod fake_discord;
 
 use std::collections::HashMap;
@@ -17,18 +18,36 @@ const ERROR_14: &str =
 const GUILDS: u64 = 8;
 
 fn spawn(fake: &FakeDiscord, tag: &str, shards: &str, channels: &str) -> Process {
+    spawn_with(fake, tag, shards, channels, &[])
+}
+
+fn spawn_with(
+    fake: &FakeDiscord,
+    tag: &str,
+    shards: &str,
+    channels: &str,
+    more: &[(&str, &str)],
+) -> Process {
     let api = fake.url_for(tag);
-    Process::spawn(
-        &["run"],
-        &[
-            ("DISCORD_TOKEN", TOKEN),
-            ("REQDOCTOR_DISCORD_API", &api),
-            ("REQDOCTOR_SHARDS", shards),
-            ("REQDOCTOR_AUTOREPLY_CHANNELS", channels),
-            ("REQDOCTOR_COOLDOWN_SECS", "0"),
-            ("REQDOCTOR_USER_LIMIT", "0"),
-        ],
-    )
+    let mut env = vec![
+        ("DISCORD_TOKEN", TOKEN),
+        ("REQDOCTOR_DISCORD_API", api.as_str()),
+        ("REQDOCTOR_SHARDS", shards),
+        ("REQDOCTOR_AUTOREPLY_CHANNELS", channels),
+        ("REQDOCTOR_COOLDOWN_SECS", "0"),
+        ("REQDOCTOR_USER_LIMIT", "0"),
+    ];
+    env.extend_from_slice(more);
+    Process::spawn(&["run"], &env)
+}
+
+/// The store both processes share, as in production: a fresh PostgreSQL database when
+/// `REQDOCTOR_TEST_POSTGRES` names a server, else one SQLite file.
+async fn shared_store() -> common::db::TestDb {
+    match common::db::TestDb::postgres().await {
+        Some(db) => db,
+        None => common::db::TestDb::sqlite(),
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -37,8 +56,11 @@ async fn two_processes_split_four_shards_and_answer_each_message_once_from_its_o
     fake.set_guilds(GUILDS);
     let channels: Vec<String> = (0..GUILDS).map(|k| in_guild(k, AUTO).to_string()).collect();
     let channels = channels.join(",");
-    let mut a = spawn(&fake, "a", "0-1/4", &channels);
-    let mut b = spawn(&fake, "b", "2-3/4", &channels);
+    let db = shared_store().await;
+    let url = db.url();
+    let shared = [("DATABASE_URL", url.as_str())];
+    let mut a = spawn_with(&fake, "a", "0-1/4", &channels, &shared);
+    let mut b = spawn_with(&fake, "b", "2-3/4", &channels, &shared);
     // serenity starts a process's shards 5 s apart.
     fake.wait_identified(4, Duration::from_secs(20)).await;
     let mut identified = fake.identified();
@@ -103,6 +125,19 @@ async fn two_processes_split_four_shards_and_answer_each_message_once_from_its_o
         let (status, stderr) = p.wait(Duration::from_secs(10)).await;
         assert!(status.success(), "{status:?}\n{stderr}");
     }
+    // Both claimed their messages in the one store: a third process could claim none.
+    let store = db.store().await;
+    for id in owner.keys() {
+        assert!(
+            !store
+                .claim_message(*id, reqdoctor::store::now())
+                .await
+                .unwrap(),
+            "message {id} was claimed in the shared store"
+        );
+    }
+    store.close().await;
+    db.finish().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -4,7 +4,8 @@
 //! `cargo bench --bench soak` sends `SOAK_MESSAGES` messages (default 100,000) over eight
 //! servers, at most `WINDOW` unanswered at a time, and prints replies per second, p50/p99
 //! reply latency (dispatch → the reply's POST arriving), each process's RSS at the start and
-//! the end, and how many messages were answered twice (must be 0). Run without `--bench`
+//! the end, and how many messages were answered twice (must be 0). `SOAK_DATABASE_URL`
+//! (PostgreSQL) puts both processes on one store. Run without `--bench`
 //! (as `cargo test --all-targets` does) it sends 40, as a smoke test.
 
 #[path = "../tests/bot_process/mod.rs"]
@@ -54,22 +55,26 @@ async fn main() {
     fake.set_guilds(GUILDS);
     let channels: Vec<String> = (0..GUILDS).map(|k| in_guild(k, AUTO).to_string()).collect();
     let channels = channels.join(",");
+    // `SOAK_DATABASE_URL` (a PostgreSQL URL) puts both processes on one store, as in
+    // production; without it each has its own SQLite file.
+    let shared = std::env::var("SOAK_DATABASE_URL").ok();
     let procs: Vec<Process> = [("a", "0-1/4"), ("b", "2-3/4")]
         .iter()
         .map(|(tag, shards)| {
             let api = fake.url_for(tag);
-            Process::spawn_bundled(
-                &["run"],
-                &[
-                    ("DISCORD_TOKEN", TOKEN),
-                    ("REQDOCTOR_DISCORD_API", &api),
-                    ("REQDOCTOR_SHARDS", shards),
-                    ("REQDOCTOR_AUTOREPLY_CHANNELS", &channels),
-                    ("REQDOCTOR_COOLDOWN_SECS", "0"),
-                    ("REQDOCTOR_USER_LIMIT", "0"),
-                    ("REQDOCTOR_REVIEW_LOG", "off"),
-                ],
-            )
+            let mut env = vec![
+                ("DISCORD_TOKEN", TOKEN),
+                ("REQDOCTOR_DISCORD_API", api.as_str()),
+                ("REQDOCTOR_SHARDS", shards),
+                ("REQDOCTOR_AUTOREPLY_CHANNELS", channels.as_str()),
+                ("REQDOCTOR_COOLDOWN_SECS", "0"),
+                ("REQDOCTOR_USER_LIMIT", "0"),
+                ("REQDOCTOR_REVIEW_LOG", "off"),
+            ];
+            if let Some(url) = &shared {
+                env.push(("DATABASE_URL", url.as_str()));
+            }
+            Process::spawn_bundled(&["run"], &env)
         })
         .collect();
     fake.wait_identified(4, Duration::from_secs(30)).await;

@@ -4,7 +4,8 @@
 //! `cargo bench --bench soak` sends `SOAK_MESSAGES` messages (default 100,000) over eight
 //! servers, at most `WINDOW` unanswered at a time, and prints replies per second, p50/p99
 //! reply latency (dispatch → the reply's POST arriving), each process's RSS at the start and
-//! the end, and how many messages were answered twice (must be 0). Run without `--bench`
+//! the end, and how many messages were answered twice (must be 0). `SOAK_DATABASE_URL`
+//! (PostgreSQL) puts both processes on one store. Run without `--bench`
 //! (as `cargo test --all-targets` does) it sends 40, as a smoke test.
 
 #[path = "../tests/bot_process/mod.rs"]
@@ -54,38 +55,57 @@ async fn main() {
     fake.set_guilds(GUILDS);
     let channels: Vec<String> = (0..GUILDS).map(|k| in_guild(k, AUTO).to_string()).collect();
     let channels = channels.join(",");
+    // `SOAK_DATABASE_URL` (a PostgreSQL URL) puts both processes on one store, as in
+    // production; without it each has its own SQLite file.
+    let shared = std::env::var("SOAK_DATABASE_URL").ok();
     let procs: Vec<Process> = [("a", "0-1/4"), ("b", "2-3/4")]
         .iter()
         .map(|(tag, shards)| {
             let api = fake.url_for(tag);
-            Process::spawn_bundled(
-                &["run"],
-                &[
-                    ("DISCORD_TOKEN", TOKEN),
-                    ("REQDOCTOR_DISCORD_API", &api),
-                    ("REQDOCTOR_SHARDS", shards),
-                    ("REQDOCTOR_AUTOREPLY_CHANNELS", &channels),
-                    ("REQDOCTOR_COOLDOWN_SECS", "0"),
-                    ("REQDOCTOR_USER_LIMIT", "0"),
-                    ("REQDOCTOR_REVIEW_LOG", "off"),
-                ],
-            )
+            let mut env = vec![
+                ("DISCORD_TOKEN", TOKEN),
+                ("REQDOCTOR_DISCORD_API", api.as_str()),
+                ("REQDOCTOR_SHARDS", shards),
+                ("REQDOCTOR_AUTOREPLY_CHANNELS", channels.as_str()),
+                ("REQDOCTOR_COOLDOWN_SECS", "0"),
+                ("REQDOCTOR_USER_LIMIT", "0"),
+                ("REQDOCTOR_REVIEW_LOG", "off"),
+            ];
+            if let Some(url) = &shared {
+                env.push(("DATABASE_URL", url.as_str()));
+            }
+            Process::spawn_bundled(&["run"], &env)
         })
         .collect();
     fake.wait_identified(4, Duration::from_secs(30)).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     let rss_start: Vec<u64> = procs.iter().map(|p| rss_kib(p.id())).collect();
 
-    let mut sent: HashMap<u64, Instant> = HashMap::new();
+    // Replies arrive on a channel from the fake as it records them: the bench waits for
+    // them instead of polling (copying the fake's whole request list every few
+    // milliseconds would cost more than the bot's work as the list grows).
+    let mut posts = fake.subscribe();
+    let mut sent: HashMap<u64, Instant> = HashMap::with_capacity(total as usize);
+    let mut latencies = Vec::with_capacity(total as usize);
+    let mut answers: HashMap<u64, u32> = HashMap::with_capacity(total as usize);
+    let count = |r: &fake_discord::Recorded,
+                 answers: &mut HashMap<u64, u32>,
+                 latencies: &mut Vec<Duration>,
+                 sent: &HashMap<u64, Instant>| {
+        if let (true, Some(trigger)) = (r.is_message_post(), r.reply_to()) {
+            let n = answers.entry(trigger).or_default();
+            *n += 1;
+            if *n == 1 {
+                if let Some(at) = sent.get(&trigger) {
+                    latencies.push(r.at.saturating_duration_since(*at));
+                }
+            }
+        }
+    };
     let started = Instant::now();
     let mut next = 0u64;
-    let mut seen = 0usize;
-    let mut latencies = Vec::with_capacity(total as usize);
-    let mut answers: HashMap<u64, u32> = HashMap::new();
-    let deadline_per_window = Duration::from_secs(30);
-    let mut last_progress = Instant::now();
     while (latencies.len() as u64) < total {
-        while next < total && sent.len() - latencies.len().min(sent.len()) < WINDOW {
+        while next < total && sent.len() - latencies.len() < WINDOW {
             let id = 1_990_000_000_000_000_000 + next;
             let mut m = message(id, ERROR_14);
             move_to_guild(&mut m, next % GUILDS);
@@ -93,35 +113,23 @@ async fn main() {
             fake.send_message(m);
             next += 1;
         }
-        tokio::time::sleep(Duration::from_millis(2)).await;
-        let requests = fake.requests();
-        for r in &requests[seen.min(requests.len())..] {
-            if let (true, Some(trigger)) = (r.is_message_post(), r.reply_to()) {
-                let n = answers.entry(trigger).or_default();
-                *n += 1;
-                if *n == 1 {
-                    if let Some(at) = sent.get(&trigger) {
-                        latencies.push(r.at.saturating_duration_since(*at));
-                    }
-                }
-                last_progress = Instant::now();
+        match tokio::time::timeout(Duration::from_secs(30), posts.recv()).await {
+            Ok(Some(r)) => count(&r, &mut answers, &mut latencies, &sent),
+            Ok(None) => break,
+            Err(_) => {
+                eprintln!(
+                    "soak: no request for 30 s; stopping at {} answers",
+                    latencies.len()
+                );
+                break;
             }
-        }
-        seen = requests.len();
-        if last_progress.elapsed() > deadline_per_window {
-            eprintln!(
-                "soak: no reply for 30 s; stopping at {} answers",
-                latencies.len()
-            );
-            break;
         }
     }
     let elapsed = started.elapsed();
+    // Late duplicates would arrive within moments; give them the chance to.
     tokio::time::sleep(Duration::from_millis(500)).await;
-    for r in &fake.requests()[seen..] {
-        if let (true, Some(trigger)) = (r.is_message_post(), r.reply_to()) {
-            *answers.entry(trigger).or_default() += 1;
-        }
+    while let Ok(r) = posts.try_recv() {
+        count(&r, &mut answers, &mut latencies, &sent);
     }
     let rss_end: Vec<u64> = procs.iter().map(|p| rss_kib(p.id())).collect();
     latencies.sort();

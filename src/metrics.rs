@@ -60,7 +60,7 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
         review_rows: "review_log_rows", "Rows added to the review log";
         votes: "votes", "Feedback votes, by up or down";
         rest_errors: "rest_errors", "Failed Discord REST calls, by HTTP status (0: no response)";
-        store_timeouts: "store_timeouts", "Store operations that took longer than their limit";
+        store_timeouts: "store_timeouts", "Store operations that took longer than their limit or got no connection in time";
         reloads: "reloads", "Knowledge reloads, by outcome";
         reply_latency: "reply_latency_seconds", "From receiving a message to Discord accepting the reply";
         shards_connected: "shards_connected", "Gateway shards of this process that are connected";

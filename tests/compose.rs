@@ -11,6 +11,7 @@ const COMPOSE: &str = include_str!("../docker-compose.yml");
 const PROMETHEUS: &str = include_str!("../deploy/prometheus.yml");
 const README: &str = include_str!("../README.md");
 const FLEET_TEST: &str = include_str!("discord_fleet.rs");
+const DOCKERFILE: &str = include_str!("../Dockerfile");
 
 fn env(service: &Value) -> BTreeMap<String, String> {
     service["environment"]
@@ -48,7 +49,14 @@ fn compose_runs_postgres_two_shard_ranges_and_prometheus() {
             .map(|v| v.as_str().unwrap())
             .collect();
         assert_eq!(command, ["run"], "{name}");
-        assert!(README.contains("reqdoctor run"));
+        assert!(
+            DOCKERFILE.contains(r#"ENTRYPOINT ["reqdoctor"]"#),
+            "the image runs `reqdoctor COMMAND`"
+        );
+        assert!(
+            FLEET_TEST.contains(r#"&["run"]"#),
+            "the fleet test runs `reqdoctor run`"
+        );
         let env = env(bot);
         for var in env.keys() {
             assert!(
@@ -71,9 +79,15 @@ fn compose_runs_postgres_two_shard_ranges_and_prometheus() {
         };
         covered.extend(first..=last);
         totals.push(total);
+        // The README's command line for this range: `REQDOCTOR_SHARDS=… … reqdoctor run`.
+        let line = README
+            .lines()
+            .find(|l| l.starts_with(&format!("REQDOCTOR_SHARDS={shards} ")))
+            .unwrap_or_else(|| panic!("the README shows no command for {shards}"));
         assert!(
-            README.contains(&format!("REQDOCTOR_SHARDS={shards}")),
-            "the README shows {shards}"
+            line.trim_end_matches(['&', ' '])
+                .ends_with(" reqdoctor run"),
+            "{line}"
         );
         assert!(
             FLEET_TEST.contains(&format!("\"{shards}\"")),
@@ -108,8 +122,17 @@ fn compose_runs_postgres_two_shard_ranges_and_prometheus() {
         .map(|t| t.as_str().unwrap().to_string())
         .collect();
     assert_eq!(scraped, targets);
+    // The way to start it: the same line in the compose file's header and in the README.
+    let up = COMPOSE
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("#")
+                .map(str::trim)
+                .filter(|l| l.contains("docker compose up"))
+        })
+        .expect("the compose file says how to start it");
     assert!(
-        README.contains("docker compose up"),
-        "the README documents it"
+        README.lines().any(|l| l.trim() == up),
+        "the README documents `{up}`"
     );
 }

@@ -2,6 +2,7 @@
 //! Discord routes each server's events to shard `(guild_id >> 22) % total`.
 
 mod bot_process;
+mod common;
 mod fake_discord;
 
 use std::collections::HashMap;
@@ -17,17 +18,34 @@ const ERROR_14: &str =
 const GUILDS: u64 = 8;
 
 fn spawn(fake: &FakeDiscord, tag: &str, shards: &str, channels: &str) -> Process {
+    spawn_with(fake, tag, shards, channels, &[])
+}
+
+fn spawn_with(
+    fake: &FakeDiscord,
+    tag: &str,
+    shards: &str,
+    channels: &str,
+    more: &[(&str, &str)],
+) -> Process {
     let api = fake.url_for(tag);
-    Process::run(
-        &api,
-        &[],
-        &[
-            ("REQDOCTOR_SHARDS", shards),
-            ("REQDOCTOR_AUTOREPLY_CHANNELS", channels),
-            ("REQDOCTOR_COOLDOWN_SECS", "0"),
-            ("REQDOCTOR_USER_LIMIT", "0"),
-        ],
-    )
+    let mut env = vec![
+        ("REQDOCTOR_SHARDS", shards),
+        ("REQDOCTOR_AUTOREPLY_CHANNELS", channels),
+        ("REQDOCTOR_COOLDOWN_SECS", "0"),
+        ("REQDOCTOR_USER_LIMIT", "0"),
+    ];
+    env.extend_from_slice(more);
+    Process::run(&api, &[], &env)
+}
+
+/// The store both processes share, as in production: a fresh PostgreSQL database when
+/// `REQDOCTOR_TEST_POSTGRES` names a server, else one SQLite file.
+async fn shared_store() -> common::db::TestDb {
+    match common::db::TestDb::postgres().await {
+        Some(db) => db,
+        None => common::db::TestDb::sqlite(),
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -36,8 +54,11 @@ async fn two_processes_split_four_shards_and_answer_each_message_once_from_its_o
     fake.set_guilds(GUILDS);
     let channels: Vec<String> = (0..GUILDS).map(|k| in_guild(k, AUTO).to_string()).collect();
     let channels = channels.join(",");
-    let mut a = spawn(&fake, "a", "0-1/4", &channels);
-    let mut b = spawn(&fake, "b", "2-3/4", &channels);
+    let db = shared_store().await;
+    let url = db.url();
+    let shared = [("DATABASE_URL", url.as_str())];
+    let mut a = spawn_with(&fake, "a", "0-1/4", &channels, &shared);
+    let mut b = spawn_with(&fake, "b", "2-3/4", &channels, &shared);
     // serenity starts a process's shards 5 s apart.
     fake.wait_identified(4, Duration::from_secs(20)).await;
     let mut identified = fake.identified();
@@ -100,6 +121,19 @@ async fn two_processes_split_four_shards_and_answer_each_message_once_from_its_o
     for p in [&mut a, &mut b] {
         p.terminate(Duration::from_secs(10)).await;
     }
+    // Both claimed their messages in the one store: a third process could claim none.
+    let store = db.store().await;
+    for id in owner.keys() {
+        assert!(
+            !store
+                .claim_message(*id, reqdoctor::store::now())
+                .await
+                .unwrap(),
+            "message {id} was claimed in the shared store"
+        );
+    }
+    store.close().await;
+    db.finish().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -231,6 +265,216 @@ async fn metrics_and_health_are_served_while_the_bot_answers() {
         "{body}"
     );
     bot.terminate(Duration::from_secs(10)).await;
+}
+
+/// Polls `/metrics` until `name` reaches `at_least`; returns the text of that scrape.
+async fn wait_metric(addr: &str, name: &str, at_least: f64) -> String {
+    let mut text = String::new();
+    for _ in 0..400 {
+        text = get(&format!("http://{addr}/metrics")).await.1;
+        let value = text
+            .lines()
+            .find_map(|l| l.strip_prefix(name).and_then(|v| v.strip_prefix(' ')))
+            .and_then(|v| v.trim().parse::<f64>().ok());
+        if value.is_some_and(|v| v >= at_least) {
+            return text;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("{name} never reached {at_least}:\n{text}");
+}
+
+/// A copy of the bundled knowledge in a directory the bot watches.
+fn knowledge_copy() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let from = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge");
+    for f in std::fs::read_dir(from).unwrap() {
+        let f = f.unwrap();
+        std::fs::copy(f.path(), dir.path().join(f.file_name())).unwrap();
+    }
+    dir
+}
+
+/// A feedback button click on the bot's reply `reply`, by `user`.
+fn vote_click(custom_id: &str, reply: u64, id: u64, user: u64) -> serde_json::Value {
+    let mut v = fake_discord::fixture(
+        "interaction_button.json",
+        &[
+            ("CUSTOM_ID", serde_json::json!(custom_id)),
+            ("MESSAGE", fake_discord::sf(reply)),
+            ("ID", fake_discord::sf(id)),
+            ("TOKEN", serde_json::json!(format!("itoken-{id}"))),
+        ],
+    );
+    v["member"]["user"]["id"] = fake_discord::sf(user);
+    v
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_counter_moves_while_the_fake_drives_the_bot() {
+    let fake = FakeDiscord::start().await;
+    let knowledge = knowledge_copy();
+    let addr = free_addr();
+    let api = fake.url();
+    let channels = AUTO.to_string();
+    let mut bot = Process::spawn_bundled(
+        &["run"],
+        &[
+            ("DISCORD_TOKEN", TOKEN),
+            ("REQDOCTOR_DISCORD_API", &api),
+            ("REQDOCTOR_AUTOREPLY_CHANNELS", &channels),
+            ("REQDOCTOR_METRICS_ADDR", &addr),
+            ("REQDOCTOR_KNOWLEDGE", knowledge.path().to_str().unwrap()),
+        ],
+    );
+    fake.wait_ready().await;
+    // An answer, then 👍 from its asker and 👎 from someone else.
+    fake.send_message(message(1_960_000_000_000_000_001, ERROR_14));
+    let reply = fake
+        .reply_to(1_960_000_000_000_000_001)
+        .await
+        .created_id()
+        .unwrap();
+    for (id, custom, user) in [
+        (
+            1_960_000_000_000_000_011,
+            "reqdoctor:up:alipay.error.14",
+            ALICE,
+        ),
+        (
+            1_960_000_000_000_000_012,
+            "reqdoctor:down:alipay.error.14",
+            BOB,
+        ),
+    ] {
+        fake.dispatch("INTERACTION_CREATE", vote_click(custom, reply, id, user));
+        fake.wait_for("vote ack", Duration::from_secs(5), |r| {
+            r.path == format!("/api/v10/interactions/{id}/itoken-{id}/callback")
+        })
+        .await;
+    }
+    // A near miss in a support channel gets a 💡.
+    fake.send_message(message(1_960_000_000_000_000_002, "接口 Forbidden"));
+    fake.wait_for("a 💡", Duration::from_secs(5), |r| {
+        r.method == "PUT" && r.path.contains("/reactions/")
+    })
+    .await;
+    // A request-error question nothing answers goes to the review log.
+    fake.send_message(message(
+        1_960_000_000_000_000_003,
+        "my.request 一直报错，不知道为什么",
+    ));
+    // A good knowledge change, then a broken file.
+    let wechat = knowledge.path().join("wechat.toml");
+    let mut text = std::fs::read_to_string(&wechat).unwrap();
+    text.push_str("\n# touched by the test\n");
+    std::fs::write(&wechat, text).unwrap();
+    wait_metric(&addr, "reqdoctor_reloads_total{outcome=\"ok\"}", 1.0).await;
+    std::fs::write(knowledge.path().join("broken.toml"), "[[entry]\nid = \n").unwrap();
+    wait_metric(&addr, "reqdoctor_reloads_total{outcome=\"failed\"}", 1.0).await;
+
+    let text = wait_metric(&addr, "reqdoctor_review_log_rows_total", 1.0).await;
+    assert!(
+        sample(&text, "reqdoctor_messages_seen_total") >= 3.0,
+        "{text}"
+    );
+    assert_eq!(
+        sample(&text, "reqdoctor_answers_total{entry=\"alipay.error.14\"}"),
+        1.0
+    );
+    assert!(sample(&text, "reqdoctor_silent_total") >= 2.0, "{text}");
+    assert_eq!(sample(&text, "reqdoctor_maybe_reactions_total"), 1.0);
+    assert_eq!(sample(&text, "reqdoctor_votes_total{vote=\"up\"}"), 1.0);
+    assert_eq!(sample(&text, "reqdoctor_votes_total{vote=\"down\"}"), 1.0);
+    // The 👎 with its question is logged too.
+    assert!(sample(&text, "reqdoctor_review_log_rows_total") >= 1.0);
+    assert_eq!(sample(&text, "reqdoctor_reply_latency_seconds_count"), 1.0);
+    assert_eq!(sample(&text, "reqdoctor_store_timeouts_total"), 0.0);
+    bot.signal("TERM");
+    let (status, stderr) = bot.wait(Duration::from_secs(10)).await;
+    assert!(status.success(), "{status:?}\n{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn healthz_is_503_with_the_reason_until_every_shard_is_connected() {
+    let fake = FakeDiscord::start().await;
+    fake.set_guilds(2);
+    let addr = free_addr();
+    let api = fake.url();
+    let mut bot = Process::spawn(
+        &["run"],
+        &[
+            ("DISCORD_TOKEN", TOKEN),
+            ("REQDOCTOR_DISCORD_API", &api),
+            ("REQDOCTOR_SHARDS", "2"),
+            ("REQDOCTOR_METRICS_ADDR", &addr),
+        ],
+    );
+    // serenity starts the second shard 5 s after the first: one is connected, one is not.
+    fake.wait_identified(1, Duration::from_secs(20)).await;
+    let (status, body) = get(&format!("http://{addr}/healthz")).await;
+    assert_eq!(status, 503, "{body}");
+    assert!(
+        body.starts_with("unhealthy: ") && body.contains(" of 2 gateway shards connected"),
+        "{body}"
+    );
+    assert_eq!(fake.identified().len(), 1, "still one shard: {body}");
+    fake.wait_identified(2, Duration::from_secs(20)).await;
+    let mut last = (0, String::new());
+    for _ in 0..200 {
+        last = get(&format!("http://{addr}/healthz")).await;
+        if last.0 == 200 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert_eq!(
+        (last.0, last.1.as_str()),
+        (200, "ok: 2 of 2 shards connected, store answers\n")
+    );
+    let text = get(&format!("http://{addr}/metrics")).await.1;
+    assert_eq!(sample(&text, "reqdoctor_shards_connected"), 2.0);
+    bot.signal("TERM");
+    let (status, stderr) = bot.wait(Duration::from_secs(10)).await;
+    assert!(status.success(), "{status:?}\n{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_store_that_never_answers_counts_timeouts_and_the_bot_still_answers() {
+    // A "PostgreSQL server" that accepts connections and never says a word.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!(
+        "postgres://bot:hunter2@{}/reqdoctor",
+        silent.local_addr().unwrap()
+    );
+    let fake = FakeDiscord::start().await;
+    let addr = free_addr();
+    let api = fake.url();
+    let channels = AUTO.to_string();
+    let mut bot = Process::spawn(
+        &["run"],
+        &[
+            ("DISCORD_TOKEN", TOKEN),
+            ("REQDOCTOR_DISCORD_API", &api),
+            ("REQDOCTOR_AUTOREPLY_CHANNELS", &channels),
+            ("REQDOCTOR_METRICS_ADDR", &addr),
+            ("DATABASE_URL", &url),
+        ],
+    );
+    let text = wait_metric(&addr, "reqdoctor_store_timeouts_total", 1.0).await;
+    assert!(sample(&text, "reqdoctor_store_timeouts_total") >= 1.0);
+    fake.wait_ready().await;
+    fake.send_message(message(1_970_000_000_000_000_001, ERROR_14));
+    fake.reply_to(1_970_000_000_000_000_001).await;
+    let (status, body) = get(&format!("http://{addr}/healthz")).await;
+    assert_eq!(status, 503, "{body}");
+    assert!(body.starts_with("unhealthy: store: "), "{body}");
+    assert!(!body.contains("hunter2"), "{body}");
+    bot.signal("TERM");
+    let (status, stderr) = bot.wait(Duration::from_secs(10)).await;
+    assert!(status.success(), "{status:?}\n{stderr}");
+    assert!(!stderr.contains("hunter2"), "{stderr}");
+    drop(silent);
 }
 
 /// A bot on the SQLite file `db`, answering every message in AUTO (no cooldown, no limit).

@@ -452,7 +452,7 @@ async fn restart_keeps_state_on_postgres() {
 
 /// Polls the review log until `n` rows are there.
 async fn review_rows(store: &Store, n: usize) -> Vec<reqdoctor::store::ReviewItem> {
-    for _ in 0..50 {
+    for _ in 0..150 {
         let rows = store.review_since(0).await.unwrap();
         if rows.len() >= n {
             return rows;

@@ -565,6 +565,7 @@ async fn on_component(ctx: &SerenityContext, data: &Data, c: &ComponentInteracti
                     None
                 }
                 Err(_) => {
+                    crate::metrics::store_timeout();
                     warn!(entry = %vote.entry_id, "could not save a vote: the store took longer than {VOTE_LIMIT:?}");
                     None
                 }

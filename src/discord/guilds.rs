@@ -129,12 +129,15 @@ impl GuildCache {
                 s
             }
             Ok(Err(e)) => self.fall_back(guild, &e.to_string(), stale, fallback),
-            Err(_) => self.fall_back(
-                guild,
-                &format!("reading settings took longer than {SETTINGS_READ_LIMIT:?}"),
-                stale,
-                fallback,
-            ),
+            Err(_) => {
+                crate::metrics::store_timeout();
+                self.fall_back(
+                    guild,
+                    &format!("reading settings took longer than {SETTINGS_READ_LIMIT:?}"),
+                    stale,
+                    fallback,
+                )
+            }
         }
     }
 

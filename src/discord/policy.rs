@@ -1,6 +1,12 @@
 //! When the bot speaks: pure decisions over plain data, separate from the matcher and from
 //! Discord. Everything is bounded in memory and takes the current time as an argument, so
 //! it is tested without a clock or a network.
+//!
+//! Cooldowns, once-per-thread and the per-user limit live here, in this process, not in the
+//! shared store: Discord sends all of a server's events (its channels and threads) to one
+//! shard, and one process runs that shard, so no other process could see the same channel.
+//! A restart forgets them, which costs at most one repeated answer within a cooldown; the
+//! one-reply-per-message guarantee itself is the store's claim (`Store::claim_message`).
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::hash::Hash;

@@ -89,7 +89,10 @@ async fn healthz(State(probe): State<Probe>) -> (StatusCode, String) {
     match tokio::time::timeout(STORE_PING_LIMIT, probe.store.ping()).await {
         Ok(Ok(())) => {}
         Ok(Err(e)) => problems.push(format!("store: {e}")),
-        Err(_) => problems.push(format!("store: no answer within {STORE_PING_LIMIT:?}")),
+        Err(_) => {
+            crate::metrics::store_timeout();
+            problems.push(format!("store: no answer within {STORE_PING_LIMIT:?}"));
+        }
     }
     if problems.is_empty() {
         (

@@ -236,11 +236,14 @@ impl Store {
                 what: "connecting",
                 source,
             },
-            Ok(Ok(())) | Err(_) => StoreError::Timeout {
-                location: self.location.clone(),
-                what: "connecting",
-                limit: self.op_timeout,
-            },
+            Ok(Ok(())) | Err(_) => {
+                crate::metrics::store_timeout();
+                StoreError::Timeout {
+                    location: self.location.clone(),
+                    what: "connecting",
+                    limit: self.op_timeout,
+                }
+            }
         }
     }
 
@@ -341,12 +344,23 @@ impl Store {
                 self.ready.store(true, std::sync::atomic::Ordering::Release);
                 Ok(())
             }
-            Ok(Err(source)) => Err(StoreError::Migrate { location, source }),
-            Err(_) => Err(StoreError::Timeout {
-                location,
-                what: "migrations",
-                limit: self.op_timeout * 5,
-            }),
+            Ok(Err(source)) => {
+                if matches!(
+                    source,
+                    sqlx::migrate::MigrateError::Execute(sqlx::Error::PoolTimedOut)
+                ) {
+                    crate::metrics::store_timeout();
+                }
+                Err(StoreError::Migrate { location, source })
+            }
+            Err(_) => {
+                crate::metrics::store_timeout();
+                Err(StoreError::Timeout {
+                    location,
+                    what: "migrations",
+                    limit: self.op_timeout * 5,
+                })
+            }
         }
     }
 
@@ -361,11 +375,17 @@ impl Store {
         }
         match tokio::time::timeout(self.op_timeout, f).await {
             Ok(Ok(v)) => Ok(v),
-            Ok(Err(source)) => Err(StoreError::Query {
-                location: self.location.clone(),
-                what,
-                source,
-            }),
+            Ok(Err(source)) => {
+                // No connection within the pool's limit: the store did not answer in time.
+                if matches!(source, sqlx::Error::PoolTimedOut) {
+                    crate::metrics::store_timeout();
+                }
+                Err(StoreError::Query {
+                    location: self.location.clone(),
+                    what,
+                    source,
+                })
+            }
             Err(_) => {
                 crate::metrics::store_timeout();
                 Err(StoreError::Timeout {

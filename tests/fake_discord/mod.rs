@@ -171,6 +171,8 @@ struct Inner {
     held: AtomicU64,
     /// Attachment path → what the fake CDN serves there.
     files: Mutex<HashMap<String, Served>>,
+    /// Receivers of every request recorded from their subscription on.
+    subscribers: Mutex<Vec<mpsc::UnboundedSender<Recorded>>>,
 }
 
 /// The server with index `k`: `GUILD` for 0, and for others an id `k << 22` higher, so that
@@ -444,6 +446,7 @@ impl FakeDiscord {
             hold: tokio::sync::watch::channel(false).0,
             held: AtomicU64::new(0),
             files: Mutex::new(HashMap::new()),
+            subscribers: Mutex::new(Vec::new()),
         });
         let fake = FakeDiscord { inner };
         let app = Router::new()
@@ -551,7 +554,7 @@ impl FakeDiscord {
         at: Instant,
         client: Option<String>,
     ) {
-        self.inner.requests.lock().unwrap().push(Recorded {
+        let r = Recorded {
             method: method.to_string(),
             path: path.to_string(),
             body,
@@ -559,8 +562,22 @@ impl FakeDiscord {
             response,
             at,
             client,
-        });
+        };
+        self.inner
+            .subscribers
+            .lock()
+            .unwrap()
+            .retain(|tx| tx.send(r.clone()).is_ok());
+        self.inner.requests.lock().unwrap().push(r);
         self.inner.notify.notify_waiters();
+    }
+
+    /// Every REST request from now on, as it is recorded: for a long run, which would
+    /// spend its time copying [`FakeDiscord::requests`] if it polled it.
+    pub fn subscribe(&self) -> mpsc::UnboundedReceiver<Recorded> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        self.inner.subscribers.lock().unwrap().push(tx);
+        rx
     }
 
     /// Every REST request so far.

@@ -34,6 +34,16 @@ fn edited(id: u64, content: &str, age_secs: i64) -> Value {
     )
 }
 
+/// Every accepted message post once an edit-path sentinel is answered: message `id` is sent
+/// vague, then edited into an error. The edits dispatched before it go the same way (a
+/// store look-up, then the matcher), so whatever they were going to post is there by then.
+async fn posts_after_edit_sentinel(bot: &Running, id: u64) -> Vec<fake_discord::Recorded> {
+    bot.fake.send_message(message(id, VAGUE));
+    bot.fake.dispatch("MESSAGE_UPDATE", edited(id, TIMEOUT, 5));
+    bot.fake.reply_to(id).await;
+    bot.fake.message_posts()
+}
+
 fn replies_to(posts: &[fake_discord::Recorded], id: u64) -> usize {
     posts.iter().filter(|p| p.reply_to() == Some(id)).count()
 }
@@ -80,7 +90,7 @@ async fn an_edit_that_adds_the_error_is_answered_once() {
         // The same edit delivered again (a replay) brings no second reply either.
         bot.fake
             .dispatch("MESSAGE_UPDATE", edited(mid(1), ERROR_11, 40));
-        let posts = bot.posts_after_sentinel(mid(3)).await;
+        let posts = posts_after_edit_sentinel(&bot, mid(3)).await;
         assert_eq!(replies_to(&posts, mid(1)), 1);
         bot.stop().await;
     })
@@ -110,7 +120,7 @@ async fn edits_outside_the_window_or_the_channels_are_not_answered() {
             "MESSAGE_UPDATE",
             with(edited(mid(12), ERROR_14, 10), &[("author", other_bot)]),
         );
-        let posts = bot.posts_after_sentinel(mid(13)).await;
+        let posts = posts_after_edit_sentinel(&bot, mid(13)).await;
         for id in [mid(10), mid(11), mid(12)] {
             assert_eq!(replies_to(&posts, id), 0, "{id}");
         }

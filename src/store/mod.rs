@@ -865,28 +865,24 @@ impl Store {
 
     /// A message was deleted: forgets every link it is part of, as question or as reply,
     /// and returns the link where it was the question (its reply is to be deleted too).
+    /// One statement, so it never conflicts with a concurrent write the way a read-then-write
+    /// transaction can in SQLite's WAL mode.
     pub async fn forget_message(&self, message: u64) -> Result<Option<ReplyLink>, StoreError> {
-        let row: Option<LinkRow> = self
+        let rows: Vec<LinkRow> = self
             .op("forgetting a reply link", async {
-                with_pool!(self, pool => {
-                    let mut tx = pool.begin().await?;
-                    let row = sqlx::query_as(
-                        "SELECT question_id, reply_id, guild_id, channel_id, entry_id, lookup, created_at \
-                         FROM reply_links WHERE question_id = $1",
-                    )
-                    .bind(id(message))
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                    sqlx::query("DELETE FROM reply_links WHERE question_id = $1 OR reply_id = $1")
-                        .bind(id(message))
-                        .execute(&mut *tx)
-                        .await?;
-                    tx.commit().await?;
-                    Ok(row)
-                })
+                with_pool!(self, pool => sqlx::query_as(
+                    "DELETE FROM reply_links WHERE question_id = $1 OR reply_id = $1 \
+                     RETURNING question_id, reply_id, guild_id, channel_id, entry_id, lookup, created_at",
+                )
+                .bind(id(message))
+                .fetch_all(pool)
+                .await)
             })
             .await?;
-        Ok(row.map(link_from))
+        Ok(rows
+            .into_iter()
+            .map(link_from)
+            .find(|l| l.question_id == message))
     }
 
     /// Deletes reply links older than `before`; returns how many went.

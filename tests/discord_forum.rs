@@ -9,7 +9,7 @@ mod fake_discord;
 use std::time::Duration;
 
 use bot_harness::*;
-use fake_discord::{ids::*, message, sf, with};
+use fake_discord::{fixture, ids::*, message, sf, with};
 use reqdoctor::knowledge::Knowledge;
 use reqdoctor::matcher::{Channel, Matcher};
 use serde_json::{json, Value};
@@ -189,6 +189,68 @@ async fn posts_inherit_their_forums_kind() {
         bot.fake.send_message(in_post(support, support, VAGUE));
         bot.fake.reply_to(support).await;
         assert_eq!(outcome(&bot, team, mid(22)).await, (0, 0));
+        bot.stop().await;
+    })
+    .await;
+}
+
+/// Manage Server and the @everyone permissions, as an interaction's `member.permissions`.
+const ADMIN: &str = "277025475680";
+
+/// `/reqdoctor settings channel-add channel:#FORUM` by a member with Manage Server, the forum
+/// resolved (type 15) as Discord sends it.
+fn channel_add_forum(id: u64, forum_id: u64) -> Value {
+    let data = json!({
+        "type": 1, "name": "reqdoctor", "id": "1500000000000000005", "guild_id": null,
+        "options": [{"type": 2, "name": "settings", "options": [
+            {"type": 1, "name": "channel-add", "options": [
+                {"type": 7, "name": "channel", "value": sf(forum_id)}
+            ]}
+        ]}],
+        "resolved": {"channels": {forum_id.to_string(): {
+            "id": sf(forum_id), "name": "help-forum", "type": 15, "permissions": ADMIN,
+            "parent_id": null, "thread_metadata": null
+        }}}
+    });
+    fixture(
+        "interaction_command.json",
+        &[
+            ("ID", sf(id)),
+            ("TOKEN", json!(format!("itoken-{id}"))),
+            ("USER", sf(MOD)),
+            ("USERNAME", json!("mod")),
+            ("PERMISSIONS", json!(ADMIN)),
+            ("DATA", data),
+        ],
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forum_added_with_channel_add_answers_its_posts() {
+    limited(async {
+        let bot = start().await;
+        // Not configured yet: silent.
+        let before = mid(30);
+        create_post(&bot, FORUM_OFF, before, TITLE);
+        bot.fake.send_message(in_post(before, before, VAGUE));
+        assert_eq!(outcome(&bot, before, mid(31)).await, (0, 0));
+        bot.fake
+            .dispatch("INTERACTION_CREATE", channel_add_forum(mid(32), FORUM_OFF));
+        let ack = bot
+            .fake
+            .wait_for("the settings answer", Duration::from_secs(5), |r| {
+                r.path == callback_path(mid(32))
+            })
+            .await;
+        let text = ack.body["data"]["content"].as_str().unwrap_or_default();
+        assert!(text.starts_with("✅"), "{text}");
+        // A new post in it now gets its answer.
+        let after = mid(33);
+        bot.fake
+            .dispatch("THREAD_CREATE", post(after, FORUM_OFF, TITLE));
+        bot.fake.send_message(in_post(after, after, VAGUE));
+        let r = bot.fake.reply_to(after).await;
+        assert_eq!(r.path, format!("/api/v10/channels/{after}/messages"));
         bot.stop().await;
     })
     .await;

@@ -350,6 +350,17 @@ impl Store {
         }
     }
 
+    /// How a transaction that reads before it writes begins. SQLite's default deferred
+    /// transaction takes the write lock only at its first write, and in WAL mode fails at
+    /// once (SQLITE_BUSY, no busy timeout) when another connection wrote since its read:
+    /// `BEGIN IMMEDIATE` takes the lock first and waits its turn instead.
+    fn write_begin(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite(_) => "BEGIN IMMEDIATE",
+            Backend::Postgres(_) => "BEGIN",
+        }
+    }
+
     /// Runs one operation under the time limit, mapping errors.
     async fn op<T>(
         &self,
@@ -557,7 +568,7 @@ impl Store {
         let (previous, tally) = self
             .op("recording a vote", async {
                 with_pool!(self, pool => {
-                    let mut tx = pool.begin().await?;
+                    let mut tx = pool.begin_with(self.write_begin()).await?;
                     let previous: Option<(i64,)> = sqlx::query_as(
                         "SELECT helpful FROM votes WHERE reply_id = $1 AND user_id = $2",
                     )

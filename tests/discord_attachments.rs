@@ -51,6 +51,9 @@ async fn a_message_txt_with_the_error_is_answered() {
         bot.fake.send_message(with_files(mid(1), "see attached", files));
         let r = bot.fake.reply_to(mid(1)).await;
         assert_eq!(r.body["embeds"][0]["footer"]["text"], "alipay.error.14 · reqdoctor");
+        // The evidence names the attachment and the line it was found on.
+        let evidence = field(&r.body["embeds"][0], "Evidence");
+        assert!(evidence.ends_with("(`message.txt` line 2)"), "{evidence}");
         assert_no_pings(&r.body);
         bot.stop().await;
     })

@@ -8,8 +8,8 @@ use std::time::Duration;
 use common::db::TestDb;
 use reqdoctor::matcher::Channel;
 use reqdoctor::store::{
-    ChannelSetting, Confidence, Location, Recorded, ReplyLanguage, ReviewItem, ReviewKind,
-    SentReply, SettingChange, Store, StoreError, Tally, Vote, DAY,
+    ChannelSetting, Confidence, Location, Recorded, ReplyLanguage, ReplyLink, ReviewItem,
+    ReviewKind, SentReply, SettingChange, Store, StoreError, Tally, Vote, DAY,
 };
 
 const GUILD: u64 = 1_100_000_000_000_000_001;
@@ -371,6 +371,71 @@ async fn replies_per_entry_per_day(db: &TestDb) {
     );
 }
 on_both_backends!(replies_per_entry_per_day);
+
+async fn reply_links_survive_a_reopen_and_go_with_either_message(db: &TestDb) {
+    let store = db.store().await;
+    let link = |question: u64, reply: u64, entry: Option<&str>, at: i64| ReplyLink {
+        question_id: question,
+        reply_id: reply,
+        guild_id: Some(GUILD),
+        channel_id: 5,
+        entry_id: entry.map(Into::into),
+        lookup: entry.is_none(),
+        at,
+    };
+    store
+        .link_reply(&link(1, 11, Some("alipay.error.14"), NOW))
+        .await
+        .unwrap();
+    store.link_reply(&link(2, 12, None, NOW)).await.unwrap();
+    store
+        .link_reply(&link(3, 13, Some("http.500"), NOW - 3 * DAY))
+        .await
+        .unwrap();
+    // Discord ids use all 64 bits.
+    let big = u64::MAX - 7;
+    store
+        .link_reply(&link(big, big - 1, None, NOW))
+        .await
+        .unwrap();
+    store.close().await;
+
+    let store = db.store().await;
+    assert_eq!(
+        store.reply_link(1).await.unwrap(),
+        Some(link(1, 11, Some("alipay.error.14"), NOW))
+    );
+    assert_eq!(
+        store.reply_link(2).await.unwrap(),
+        Some(link(2, 12, None, NOW))
+    );
+    assert_eq!(
+        store.reply_link(big).await.unwrap().unwrap().reply_id,
+        big - 1
+    );
+    assert_eq!(store.reply_link(99).await.unwrap(), None);
+    // An edit that changes the entry keeps the link and its time.
+    store
+        .relink_entry(1, Some("alipay.error.11"))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.reply_link(1).await.unwrap(),
+        Some(link(1, 11, Some("alipay.error.11"), NOW))
+    );
+    // Deleting the question hands back its link; deleting a reply forgets its link.
+    assert_eq!(
+        store.forget_message(1).await.unwrap(),
+        Some(link(1, 11, Some("alipay.error.11"), NOW))
+    );
+    assert_eq!(store.reply_link(1).await.unwrap(), None);
+    assert_eq!(store.forget_message(12).await.unwrap(), None);
+    assert_eq!(store.reply_link(2).await.unwrap(), None);
+    // Old links are purged with the message claims.
+    assert_eq!(store.purge_links(NOW - 2 * DAY).await.unwrap(), 1);
+    assert_eq!(store.reply_link(3).await.unwrap(), None);
+}
+on_both_backends!(reply_links_survive_a_reopen_and_go_with_either_message);
 
 #[tokio::test]
 async fn an_unreachable_database_is_an_error_not_a_hang() {

@@ -5,6 +5,7 @@ use std::str::FromStr;
 
 use crate::knowledge::{Code, Knowledge};
 use crate::matcher::{Channel, CodeForm, Evidence, EvidenceKind, Match, Matcher, Mode};
+use crate::paste::Pasted;
 use crate::reply::{Answer, Lang};
 
 use super::embed::{self, EmbedModel};
@@ -65,6 +66,32 @@ pub fn diagnose(
     lang: Lang,
     thresholds: Thresholds,
 ) -> Diagnosis {
+    diagnose_in(matcher, text, None, mode, channel, lang, thresholds)
+}
+
+/// [`diagnose`] for a message with pasted files: when the evidence comes from a file, the
+/// answer's evidence names the file and its line (or HAR entry).
+pub fn diagnose_pasted(
+    matcher: &Matcher,
+    pasted: &Pasted,
+    mode: Mode,
+    channel: Channel,
+    lang: Lang,
+    thresholds: Thresholds,
+) -> Diagnosis {
+    let text = pasted.text();
+    diagnose_in(matcher, text, Some(pasted), mode, channel, lang, thresholds)
+}
+
+fn diagnose_in(
+    matcher: &Matcher,
+    text: &str,
+    pasted: Option<&Pasted>,
+    mode: Mode,
+    channel: Channel,
+    lang: Lang,
+    thresholds: Thresholds,
+) -> Diagnosis {
     let knowledge = matcher.knowledge();
     if mode == Mode::Lookup && text.trim().is_empty() {
         return Diagnosis::Say(Said {
@@ -105,7 +132,7 @@ pub fn diagnose(
         Diagnosis::Say(said)
     };
     if confident {
-        if let Some(said) = answer(knowledge, &matches, lang) {
+        if let Some(said) = answer_located(knowledge, &matches, lang, pasted) {
             return noting_uncovered(said);
         }
     }
@@ -123,9 +150,19 @@ pub fn diagnose(
 }
 
 fn answer(knowledge: &Knowledge, matches: &[Match], lang: Lang) -> Option<Said> {
+    answer_located(knowledge, matches, lang, None)
+}
+
+fn answer_located(
+    knowledge: &Knowledge,
+    matches: &[Match],
+    lang: Lang,
+    pasted: Option<&Pasted>,
+) -> Option<Said> {
     let a = Answer::build(knowledge, matches, lang)?;
+    let source = pasted.and_then(|p| a.evidence.first().and_then(|e| p.locate_evidence(e)));
     Some(Said {
-        embed: embed::answer(&a),
+        embed: embed::answer_from(&a, source),
         entry_id: Some(a.entry.id.clone()),
         lang,
     })
@@ -312,6 +349,65 @@ mod tests {
         assert_eq!(parse_code("600002"), Some(Code::Errno(600002)));
         assert_eq!(parse_code("net:-2"), Some(Code::Net(-2)));
         assert_eq!(parse_code("what"), None);
+    }
+
+    /// The evidence names the attachment and its line when the error came from a file, and
+    /// stays as it was when it came from the message itself.
+    #[test]
+    fn evidence_names_the_attachment_and_line() {
+        let m = matcher();
+        let log = b"app started\nloading user\nmy.request failed: {error: 14, errorMessage: \"JSON parse data error\"}\n";
+        let piece = crate::paste::read_named("message.txt", log, false).unwrap();
+        let pasted = Pasted::new("see the log", &[piece]);
+        let Diagnosis::Say(s) =
+            diagnose_pasted(&m, &pasted, Mode::Auto, Channel::Support, Lang::En, T)
+        else {
+            panic!("the pasted error is answered")
+        };
+        assert_eq!(s.entry_id.as_deref(), Some("alipay.error.14"));
+        let evidence = &s
+            .embed
+            .fields
+            .iter()
+            .find(|f| f.name == "Evidence")
+            .unwrap()
+            .value;
+        assert!(evidence.ends_with("(`message.txt` line 3)"), "{evidence}");
+        insta::assert_snapshot!(serde_json::to_string_pretty(&s.embed).unwrap());
+        let Diagnosis::Say(zh) =
+            diagnose_pasted(&m, &pasted, Mode::Auto, Channel::Support, Lang::Zh, T)
+        else {
+            panic!("the pasted error is answered")
+        };
+        let evidence = &zh
+            .embed
+            .fields
+            .iter()
+            .find(|f| f.name == "依据")
+            .unwrap()
+            .value;
+        assert!(
+            evidence.ends_with("（`message.txt` 第 3 行）"),
+            "{evidence}"
+        );
+        // The same error in the message itself names no file.
+        let own = Pasted::new(
+            "my.request failed: {error: 14, errorMessage: \"JSON parse data error\"}",
+            &[],
+        );
+        let Diagnosis::Say(s) =
+            diagnose_pasted(&m, &own, Mode::Auto, Channel::Support, Lang::En, T)
+        else {
+            panic!("answered")
+        };
+        let evidence = &s
+            .embed
+            .fields
+            .iter()
+            .find(|f| f.name == "Evidence")
+            .unwrap()
+            .value;
+        assert!(!evidence.contains("line"), "{evidence}");
     }
 
     #[test]

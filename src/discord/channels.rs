@@ -1,5 +1,6 @@
 //! Which channels are threads, and their parents: from serenity's cache when it knows the
-//! channel, else asked once over REST and remembered (bounded).
+//! channel, else asked once over REST and remembered (bounded). A forum post is a thread
+//! whose parent is a forum channel; its title is read with its opening message.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -18,10 +19,18 @@ fn is_thread_kind(kind: ChannelType) -> bool {
     )
 }
 
-/// Channel id → parent id for threads, None for other channels.
+/// Forum channels (15), and media channels (16, serenity has no name for them yet): their
+/// threads are posts with a title.
+fn is_forum_kind(kind: ChannelType) -> bool {
+    matches!(kind, ChannelType::Forum | ChannelType::Unknown(16))
+}
+
+/// Channel id → parent id for threads, None for other channels; and which parents are
+/// forums.
 #[derive(Debug, Default)]
 pub struct ChannelKinds {
     known: Mutex<HashMap<u64, Option<u64>>>,
+    forums: Mutex<HashMap<u64, bool>>,
 }
 
 impl ChannelKinds {
@@ -31,6 +40,85 @@ impl ChannelKinds {
             known.clear();
         }
         known.insert(channel, parent);
+    }
+
+    /// The title of a forum post when `message` is its opening message (Discord gives that
+    /// message the thread's own id), else None: later messages in the post, other threads
+    /// and channels have no title to read. `channel`'s parent must have been looked up with
+    /// [`ChannelKinds::thread_parent`].
+    pub async fn forum_title(
+        &self,
+        ctx: &serenity::Context,
+        guild: GuildId,
+        channel: ChannelId,
+        message: u64,
+    ) -> Option<String> {
+        if message != channel.get() {
+            return None;
+        }
+        let parent = self.parent_of(channel.get())?;
+        let known_forum = self
+            .forums
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&parent)
+            .copied();
+        let (mut title, mut forum) = ctx
+            .cache
+            .guild(guild)
+            .map(|g| {
+                let title = g
+                    .threads
+                    .iter()
+                    .find(|t| t.id == channel)
+                    .map(|t| t.name.clone());
+                let forum = g
+                    .channels
+                    .get(&ChannelId::new(parent))
+                    .map(|c| is_forum_kind(c.kind));
+                (title, forum)
+            })
+            .unwrap_or((None, None));
+        forum = forum.or(known_forum);
+        if forum.is_none() {
+            forum = match rest::retry("get channel", || {
+                ctx.http.get_channel(ChannelId::new(parent))
+            })
+            .await
+            {
+                Ok(serenity::Channel::Guild(c)) => Some(is_forum_kind(c.kind)),
+                Ok(_) => Some(false),
+                Err(e) => {
+                    tracing::warn!(
+                        channel = parent,
+                        "could not look up the thread's parent: {e}"
+                    );
+                    return None;
+                }
+            };
+        }
+        let forum = forum?;
+        {
+            let mut forums = self.forums.lock().unwrap_or_else(|p| p.into_inner());
+            if forums.len() >= CAPACITY {
+                forums.clear();
+            }
+            forums.insert(parent, forum);
+        }
+        if !forum {
+            return None;
+        }
+        if title.is_none() {
+            title = match rest::retry("get channel", || ctx.http.get_channel(channel)).await {
+                Ok(serenity::Channel::Guild(c)) => Some(c.name),
+                Ok(_) => None,
+                Err(e) => {
+                    tracing::warn!(channel = %channel, "could not read the forum post's title: {e}");
+                    None
+                }
+            };
+        }
+        title.filter(|t| !t.trim().is_empty())
     }
 
     /// Whether `channel` is known to be a thread.

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use crate::knowledge::{Entry, Knowledge, Platform};
 use crate::matcher::Match;
+use crate::paste::{Locus, Position};
 use crate::reply::{shorten, Answer, Lang};
 
 /// Title limit.
@@ -272,6 +273,25 @@ fn fix_values(steps: &[String]) -> Vec<String> {
 
 /// The reply embed for an answer.
 pub fn answer(a: &Answer) -> EmbedModel {
+    answer_from(a, None)
+}
+
+/// Where the evidence was found when it came from a pasted file, e.g. "`message.txt` line
+/// 12" (the file name escaped like any user text).
+fn source_text(source: &Locus, zh: bool) -> String {
+    let name = code_span(&shorten(&source.name, 60));
+    match (source.position.clone(), zh) {
+        (Position::Line(n), false) => format!("({name} line {n})"),
+        (Position::Line(n), true) => format!("（{name} 第 {n} 行）"),
+        (Position::Entry(n), false) => format!("({name} entry {n})"),
+        (Position::Entry(n), true) => format!("（{name} 第 {n} 条请求）"),
+    }
+}
+
+/// The reply embed for an answer whose evidence came from `source` (an attachment's line or
+/// HAR entry; None: the message's own text): the evidence names it, so the asker sees which
+/// line of a long paste was read.
+pub fn answer_from(a: &Answer, source: Option<&Locus>) -> EmbedModel {
     let lang = a.lang;
     let zh = lang.is_zh();
     let mut fields = Vec::new();
@@ -302,11 +322,17 @@ pub fn answer(a: &Answer) -> EmbedModel {
         });
     }
     if let Some((before, snippet, after)) = a.evidence_parts() {
-        let value = [before, code_span(&shorten(&snippet, 80)), after]
+        let mut value = [before, code_span(&shorten(&snippet, 80)), after]
             .into_iter()
             .filter(|s| !s.is_empty())
             .collect::<Vec<_>>()
             .join(" ");
+        if let Some(source) = source {
+            if !zh {
+                value.push(' ');
+            }
+            value.push_str(&source_text(source, zh));
+        }
         fields.push(Field {
             name: label(lang, "Evidence", "依据"),
             value,

@@ -7,22 +7,24 @@ use std::time::Instant;
 use poise::serenity_prelude as serenity;
 use serenity::{
     ComponentInteraction, Context as SerenityContext, CreateInteractionResponse,
-    CreateInteractionResponseMessage, FullEvent, Message, MessageId, MessageType, Reaction,
+    CreateInteractionResponseMessage, FullEvent, Message, MessageType, Reaction,
 };
 use tracing::{debug, info, warn};
 
-use super::answer::{self, Diagnosis, Said, Thresholds};
+use super::answer::{self, Diagnosis, Thresholds};
 use super::buttons::Action;
-use super::guilds::Effective;
+use super::deliver::{bot_id, deliver, Trigger};
 use super::maybe::{self, Offer};
-use super::policy::{MessageFacts, Route, Scope, Verdict};
+use super::policy::{MessageFacts, Route};
+use super::question::{self, Parts};
 use super::rest;
-use super::tracker::{Settled, Tracked};
-use super::{BotError, Data};
+use super::{edits, BotError, Data};
+
+/// Kept here for the commands, which note their replies the same way.
+pub(super) use super::deliver::record_reply;
 use crate::matcher::{Match, Mode};
-use crate::paste::Pasted;
 use crate::reply::Lang;
-use crate::store::{self, Recorded, ReviewItem, ReviewKind, SentReply, Vote};
+use crate::store::{self, Recorded, ReviewItem, ReviewKind, Vote};
 
 /// How long a vote waits for the store: Discord wants the click answered within 3 s.
 const VOTE_LIMIT: std::time::Duration = std::time::Duration::from_millis(1500);
@@ -44,20 +46,16 @@ pub async fn handle(
         }
         FullEvent::Resume { .. } => info!("gateway session resumed"),
         FullEvent::Message { new_message } => on_message(ctx, data, new_message).await,
-        FullEvent::MessageUpdate { event, .. } => {
-            if let Some(content) = &event.content {
-                on_edit(ctx, data, event.id, content).await;
-            }
-        }
+        FullEvent::MessageUpdate { event, .. } => edits::on_edit(ctx, data, event).await,
         FullEvent::MessageDelete {
             deleted_message_id, ..
-        } => on_delete(ctx, data, *deleted_message_id).await,
+        } => edits::on_delete(ctx, data, *deleted_message_id).await,
         FullEvent::MessageDeleteBulk {
             multiple_deleted_messages_ids,
             ..
         } => {
             for id in multiple_deleted_messages_ids {
-                on_delete(ctx, data, *id).await;
+                edits::on_delete(ctx, data, *id).await;
             }
         }
         FullEvent::InteractionCreate {
@@ -67,11 +65,6 @@ pub async fn handle(
         _ => {}
     }
     Ok(())
-}
-
-/// The bot's own user id.
-fn bot_id(ctx: &SerenityContext) -> u64 {
-    ctx.cache.current_user().id.get()
 }
 
 /// Plain facts about a message. For people's messages in a server the thread parent is looked
@@ -118,24 +111,36 @@ async fn on_message(ctx: &SerenityContext, data: &Data, msg: &Message) {
         debug!(trigger = facts.id, "already seen; not answering twice");
         return;
     }
-    let own = match mode {
-        Mode::Lookup => answer::strip_mention(&msg.content, bot_id(ctx)),
-        Mode::Auto => msg.content.clone(),
-    };
-    let lang = here.language.for_text(&own);
     // Attachments are read in this message's own task: a slow one delays only this answer.
-    let text = if msg.attachments.is_empty() {
-        own
-    } else {
-        let pieces = data.attachments.read(&msg.attachments).await;
-        Pasted::new(&own, &pieces).text().to_string()
-    };
+    let question = question::read(
+        ctx,
+        data,
+        Parts {
+            guild: msg.guild_id,
+            channel: msg.channel_id,
+            message: facts.id,
+            content: &msg.content,
+            attachments: &msg.attachments,
+            mode,
+        },
+    )
+    .await;
+    let lang = here.language.for_text(&question.own);
+    let text = question.pasted.text();
     let matcher = data.matcher();
     let thresholds = Thresholds {
         auto: here.auto_threshold,
         lookup: data.settings.lookup_confidence,
     };
-    let said = match answer::diagnose(&matcher, &text, mode, here.channel(), lang, thresholds) {
+    let diagnosis = answer::diagnose_pasted(
+        &matcher,
+        &question.pasted,
+        mode,
+        here.channel(),
+        lang,
+        thresholds,
+    );
+    let said = match diagnosis {
         Diagnosis::Say(said) => said,
         Diagnosis::Silent {
             worth_review,
@@ -153,7 +158,7 @@ async fn on_message(ctx: &SerenityContext, data: &Data, msg: &Message) {
                     facts.channel,
                     ReviewKind::Unanswered,
                     None,
-                    &text,
+                    text,
                     None,
                 );
             }
@@ -252,150 +257,6 @@ async fn on_reaction(ctx: &SerenityContext, data: &Data, r: &Reaction) {
     }
 }
 
-/// The message a reply is for, and how it was answered.
-struct Trigger {
-    target: rest::ReplyTarget,
-    guild: Option<u64>,
-    thread: bool,
-    mode: Mode,
-    /// When the event that asked for the reply arrived.
-    received: Instant,
-}
-
-/// Sends `said` as the one reply to `trigger` under the reply policy (cooldown, once per
-/// thread, per-user limit), then tracks and counts it. False when it could not be sent.
-async fn deliver(
-    ctx: &SerenityContext,
-    data: &Data,
-    trigger: Trigger,
-    said: Said,
-    here: &Effective,
-) -> bool {
-    let Trigger {
-        target,
-        guild,
-        thread,
-        mode,
-        received,
-    } = trigger;
-    let id = target.message.get();
-    let channel = target.channel.get();
-    let scope = Scope {
-        id: channel,
-        thread,
-    };
-    match data.policy.admit(
-        scope,
-        said.entry_id.as_deref(),
-        target.author,
-        Instant::now(),
-        here.cooldown,
-    ) {
-        Verdict::Reply => {}
-        v @ (Verdict::Cooldown | Verdict::AnsweredInThread) => {
-            debug!(trigger = id, entry = ?said.entry_id, verdict = ?v, "answered here recently");
-            if let Some(emoji) = &data.settings.cooldown_reaction {
-                if let Err(e) = rest::react(&ctx.http, target.channel, target.message, emoji).await
-                {
-                    warn!(trigger = id, "could not react: {e}");
-                }
-            }
-            return true;
-        }
-        Verdict::UserLimited => {
-            debug!(trigger = id, user = target.author, "per-user limit reached");
-            return true;
-        }
-    }
-    // One reply per message across processes and restarts: whoever claims it replies. A
-    // store that cannot answer does not stop the answer (this process still never answers
-    // a message twice itself).
-    match data.store.claim_message(id, store::now()).await {
-        Ok(true) => {}
-        Ok(false) => {
-            debug!(
-                trigger = id,
-                "claimed by another process or an earlier run; not answering"
-            );
-            return true;
-        }
-        Err(e) => debug!(
-            trigger = id,
-            "could not claim the message: {e}; answering anyway"
-        ),
-    }
-    data.tracker.sending(id);
-    let reply = match rest::send_reply(ctx, target, &said).await {
-        Ok(r) => r,
-        Err(e) => {
-            if let Err(e) = data.store.release_claim(id).await {
-                debug!(trigger = id, "could not release the claim: {e}");
-            }
-            data.tracker.abandon(id);
-            if let Some(entry) = &said.entry_id {
-                data.policy.release(scope, entry);
-            }
-            warn!(trigger = id, channel, "could not send the reply: {e}");
-            return false;
-        }
-    };
-    info!(trigger = id, reply = %reply.id, entry = ?said.entry_id, ?mode, "answered");
-    crate::metrics::answered(said.entry_id.as_deref());
-    crate::metrics::reply_latency(received.elapsed());
-    if let Some(entry) = &said.entry_id {
-        record_reply(data, reply.id.get(), guild, channel, entry);
-    }
-    let tracked = Tracked {
-        guild,
-        channel,
-        reply_id: reply.id.get(),
-        author: target.author,
-        entry_id: said.entry_id,
-        mode,
-        at: Instant::now(),
-    };
-    match data.tracker.insert(id, tracked.clone()) {
-        Settled::Kept => {}
-        Settled::Deleted => {
-            info!(
-                trigger = id,
-                "question deleted while answering; deleting the reply"
-            );
-            if let Err(e) = rest::delete(&ctx.http, target.channel, reply.id).await {
-                warn!(reply = %reply.id, "could not delete the reply: {e}");
-            }
-        }
-        Settled::Edited(text) => apply_edit(ctx, data, target.message, &text, tracked).await,
-    }
-    true
-}
-
-/// Notes a sent reply in the store, in the background: the reply is out already, and a
-/// slow or broken database must not hold up the next message.
-pub(super) fn record_reply(
-    data: &Data,
-    reply_id: u64,
-    guild: Option<u64>,
-    channel: u64,
-    entry: &str,
-) {
-    let store = data.store.clone();
-    let sent = SentReply {
-        reply_id,
-        guild_id: guild,
-        channel_id: channel,
-        entry_id: entry.to_string(),
-        at: store::now(),
-    };
-    let working = data.drain.track();
-    tokio::spawn(async move {
-        let _working = working;
-        if let Err(e) = store.record_reply(&sent).await {
-            warn!(reply = sent.reply_id, "could not record the reply: {e}");
-        }
-    });
-}
-
 /// Adds a message to the review log in the background (no user id is kept).
 fn log_review(
     data: &Data,
@@ -428,97 +289,6 @@ fn log_review(
             Err(e) => warn!("could not write the review log: {e}"),
         }
     });
-}
-
-async fn on_edit(ctx: &SerenityContext, data: &Data, id: MessageId, content: &str) {
-    // A 💡 was about the old text; the edited question is not re-offered.
-    data.offers.forget(id.get());
-    if let Some(t) = data.tracker.edited(id.get(), content) {
-        apply_edit(ctx, data, id, content, t).await;
-    }
-}
-
-/// Re-answers an edited question: same entry, nothing to do; another entry, the reply is
-/// edited; nothing any more, the reply is deleted. Only within the edit window.
-async fn apply_edit(ctx: &SerenityContext, data: &Data, id: MessageId, content: &str, t: Tracked) {
-    if t.at.elapsed() > data.settings.edit_window {
-        return;
-    }
-    let text = match t.mode {
-        Mode::Lookup => answer::strip_mention(content, bot_id(ctx)),
-        Mode::Auto => content.to_string(),
-    };
-    let thread = data.channels.is_thread(t.channel);
-    let guild = t.guild;
-    let here = data
-        .effective(guild, t.channel, data.channels.parent_of(t.channel))
-        .await;
-    let lang = here.language.for_text(&text);
-    let channel = serenity::ChannelId::new(t.channel);
-    let reply = MessageId::new(t.reply_id);
-    let thresholds = Thresholds {
-        auto: here.auto_threshold,
-        lookup: data.settings.lookup_confidence,
-    };
-    match answer::diagnose(
-        &data.matcher(),
-        &text,
-        t.mode,
-        here.channel(),
-        lang,
-        thresholds,
-    ) {
-        Diagnosis::Say(said) if said.entry_id == t.entry_id => {}
-        Diagnosis::Say(said) => {
-            match rest::edit_reply(&ctx.http, channel, reply, t.author, &said).await {
-                Ok(_) => {
-                    info!(trigger = %id, reply = t.reply_id, entry = ?said.entry_id, "question edited; reply updated");
-                    if let Some(entry) = &said.entry_id {
-                        data.policy.note_answered(
-                            Scope {
-                                id: t.channel,
-                                thread,
-                            },
-                            entry,
-                            Instant::now(),
-                            here.cooldown,
-                        );
-                        record_reply(data, t.reply_id, guild, t.channel, entry);
-                    }
-                    data.tracker
-                        .update(id.get(), |t| t.entry_id = said.entry_id);
-                }
-                Err(e) => warn!(reply = t.reply_id, "could not update the reply: {e}"),
-            }
-        }
-        Diagnosis::Silent { .. } => {
-            data.tracker.trigger_deleted(id.get());
-            match rest::delete(&ctx.http, channel, reply).await {
-                Ok(()) => {
-                    info!(trigger = %id, reply = t.reply_id, "question edited into something else; reply deleted")
-                }
-                Err(e) => warn!(reply = t.reply_id, "could not delete the reply: {e}"),
-            }
-        }
-    }
-}
-
-async fn on_delete(ctx: &SerenityContext, data: &Data, id: MessageId) {
-    data.offers.forget(id.get());
-    data.tracker.reply_deleted(id.get());
-    let Some(t) = data.tracker.trigger_deleted(id.get()) else {
-        return;
-    };
-    match rest::delete(
-        &ctx.http,
-        serenity::ChannelId::new(t.channel),
-        MessageId::new(t.reply_id),
-    )
-    .await
-    {
-        Ok(()) => info!(trigger = %id, reply = t.reply_id, "question deleted; reply deleted"),
-        Err(e) => warn!(reply = t.reply_id, "could not delete the reply: {e}"),
-    }
 }
 
 fn locale_lang(locale: &str) -> Lang {
@@ -642,6 +412,7 @@ async fn on_component(ctx: &SerenityContext, data: &Data, c: &ComponentInteracti
                 warn!("could not acknowledge the delete button: {e}");
             }
             data.tracker.reply_deleted(c.message.id.get());
+            super::deliver::forget(data, c.message.id.get());
             match rest::delete(&ctx.http, c.channel_id, c.message.id).await {
                 Ok(()) => {
                     info!(reply = %c.message.id, by = %c.user.id, "reply deleted with its button")

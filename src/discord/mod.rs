@@ -3,7 +3,9 @@
 //! serenity 0.12 drives the gateway and REST, poise 0.7 the commands. Modules have one job
 //! each: [`config`] (settings and token), [`guilds`] (each server's settings over the
 //! defaults), [`policy`] (when to speak), [`answer`] (what to say), [`embed`] (how it looks),
-//! [`buttons`], [`tracker`] (reply ↔ question), [`maybe`] (💡 offers of near misses), [`channels`] (thread parents), [`rest`]
+//! [`buttons`], [`tracker`] (reply ↔ question), [`edits`] (edited and deleted questions),
+//! [`question`] (what a message is matched on: text, forum title, attachments),
+//! [`maybe`] (💡 offers of near misses), [`channels`] (thread parents, forum posts), [`rest`]
 //! (retried REST calls), [`reload`] (knowledge hot reload), [`events`], [`commands`] and
 //! [`settings`] (`/reqdoctor`). What the bot learns goes to the [`crate::store`].
 
@@ -13,12 +15,15 @@ pub mod buttons;
 pub mod channels;
 pub mod commands;
 pub mod config;
+mod deliver;
 pub mod drain;
+pub mod edits;
 pub mod embed;
 pub mod events;
 pub mod guilds;
 pub mod maybe;
 pub mod policy;
+pub mod question;
 pub mod relay;
 pub mod reload;
 pub mod rest;
@@ -448,7 +453,8 @@ impl Bot {
     }
 }
 
-/// How long a message's reply claim is kept: far longer than any gateway replay.
+/// How long a message's reply claim, and the link from a question to its reply, are kept:
+/// far longer than any gateway replay or edit window.
 const CLAIM_RETENTION: std::time::Duration = std::time::Duration::from_secs(2 * 86_400);
 
 /// How often the review log is purged of old rows.
@@ -478,6 +484,9 @@ async fn store_maintenance(data: Data) {
         let claims_cutoff = crate::store::now() - CLAIM_RETENTION.as_secs() as i64;
         if let Err(e) = data.store.purge_claims(claims_cutoff).await {
             tracing::warn!("message claims purge failed: {e}");
+        }
+        if let Err(e) = data.store.purge_links(claims_cutoff).await {
+            tracing::warn!("reply links purge failed: {e}");
         }
         tokio::time::sleep(PURGE_EVERY).await;
     }

@@ -4,10 +4,15 @@
 //! A question can be deleted or edited while its reply is still being sent. Such questions
 //! are "in flight": a deletion or edit that arrives then is kept and handed back when the
 //! reply is recorded, so it is applied to the reply as soon as the reply exists.
+//!
+//! This is the process's fast copy; the store keeps the same links
+//! ([`crate::store::ReplyLink`]) for edits and deletions after a restart.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 use std::time::Instant;
+
+use poise::serenity_prelude::Attachment;
 
 use crate::matcher::Mode;
 
@@ -33,6 +38,51 @@ pub struct Tracked {
     pub at: Instant,
 }
 
+/// A question's new text after an edit, with the attachments it still has.
+#[derive(Debug, Clone, Default)]
+pub struct Edit {
+    /// The new text.
+    pub content: String,
+    /// Its attachments (an edit can remove them, not add any).
+    pub attachments: Vec<Attachment>,
+}
+
+/// serenity's attachments cannot be compared: the same text and attachment ids are the
+/// same edit.
+impl PartialEq for Edit {
+    fn eq(&self, other: &Edit) -> bool {
+        self.content == other.content
+            && self.attachments.len() == other.attachments.len()
+            && self
+                .attachments
+                .iter()
+                .zip(&other.attachments)
+                .all(|(a, b)| a.id == b.id)
+    }
+}
+
+impl Eq for Edit {}
+
+impl From<&str> for Edit {
+    fn from(content: &str) -> Edit {
+        Edit {
+            content: content.to_string(),
+            attachments: Vec::new(),
+        }
+    }
+}
+
+/// What the tracker knows about an edited question.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Edited {
+    /// It was answered with this reply.
+    Reply(Tracked),
+    /// Its reply is being sent; the edit is kept and handed back by [`ReplyTracker::insert`].
+    InFlight,
+    /// This process has no reply for it (the store may, after a restart).
+    Unknown,
+}
+
 /// What happened to a question while its reply was being sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Settled {
@@ -41,14 +91,14 @@ pub enum Settled {
     /// The question was deleted: delete the reply.
     Deleted,
     /// The question was edited to this text: re-check the reply.
-    Edited(String),
+    Edited(Edit),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum InFlight {
     Sending,
     Deleted,
-    Edited(String),
+    Edited(Edit),
 }
 
 #[derive(Debug, Default)]
@@ -105,18 +155,20 @@ impl ReplyTracker {
     }
 
     /// The question was edited: its reply when there is one; while the reply is in flight
-    /// the new text is kept for [`ReplyTracker::insert`] and None returned.
-    pub fn edited(&self, trigger: u64, text: &str) -> Option<Tracked> {
+    /// the new text is kept for [`ReplyTracker::insert`].
+    pub fn edited(&self, trigger: u64, edit: &Edit) -> Edited {
         let mut g = self.lock();
         if let Some(t) = g.by_trigger.get(&trigger) {
-            return Some(t.clone());
+            return Edited::Reply(t.clone());
         }
-        if let Some(state @ (InFlight::Sending | InFlight::Edited(_))) =
-            g.in_flight.get_mut(&trigger)
-        {
-            *state = InFlight::Edited(text.to_string());
+        match g.in_flight.get_mut(&trigger) {
+            Some(state @ (InFlight::Sending | InFlight::Edited(_))) => {
+                *state = InFlight::Edited(edit.clone());
+                Edited::InFlight
+            }
+            Some(InFlight::Deleted) => Edited::InFlight,
+            None => Edited::Unknown,
         }
-        None
     }
 
     /// Replaces what is known about the reply to `trigger` (after an edit).
@@ -216,17 +268,17 @@ mod tests {
     fn edit_while_sending_is_handed_back() {
         let tr = ReplyTracker::default();
         tr.sending(30);
-        assert!(tr.edited(30, "first").is_none());
-        assert!(tr.edited(30, "second").is_none());
+        assert_eq!(tr.edited(30, &"first".into()), Edited::InFlight);
+        assert_eq!(tr.edited(30, &"second".into()), Edited::InFlight);
         assert_eq!(tr.insert(30, t(31)), Settled::Edited("second".into()));
-        assert_eq!(tr.edited(30, "third").unwrap().reply_id, 31);
+        assert!(matches!(tr.edited(30, &"third".into()), Edited::Reply(r) if r.reply_id == 31));
     }
 
     #[test]
     fn unrelated_deletions_and_edits_are_not_remembered() {
         let tr = ReplyTracker::default();
         assert!(tr.trigger_deleted(40).is_none());
-        assert!(tr.edited(40, "x").is_none());
+        assert_eq!(tr.edited(40, &"x".into()), Edited::Unknown);
         assert_eq!(tr.insert(40, t(41)), Settled::Kept);
         tr.sending(50);
         tr.abandon(50);

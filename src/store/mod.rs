@@ -364,6 +364,17 @@ impl Store {
         }
     }
 
+    /// How a transaction that reads before it writes begins. SQLite's default deferred
+    /// transaction takes the write lock only at its first write, and in WAL mode fails at
+    /// once (SQLITE_BUSY, no busy timeout) when another connection wrote since its read:
+    /// `BEGIN IMMEDIATE` takes the lock first and waits its turn instead.
+    fn write_begin(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite(_) => "BEGIN IMMEDIATE",
+            Backend::Postgres(_) => "BEGIN",
+        }
+    }
+
     /// Runs one operation under the time limit, mapping errors.
     async fn op<T>(
         &self,
@@ -577,7 +588,7 @@ impl Store {
         let (previous, tally) = self
             .op("recording a vote", async {
                 with_pool!(self, pool => {
-                    let mut tx = pool.begin().await?;
+                    let mut tx = pool.begin_with(self.write_begin()).await?;
                     let previous: Option<(i64,)> = sqlx::query_as(
                         "SELECT helpful FROM votes WHERE reply_id = $1 AND user_id = $2",
                     )
@@ -828,6 +839,95 @@ impl Store {
         .await
     }
 
+    /// Remembers which reply answered `link.question_id` (a second link for the same
+    /// question replaces the first).
+    pub async fn link_reply(&self, link: &ReplyLink) -> Result<(), StoreError> {
+        self.op("linking a reply to its question", async {
+            with_pool!(self, pool => sqlx::query(
+                "INSERT INTO reply_links (question_id, reply_id, guild_id, channel_id, entry_id, lookup, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (question_id) DO UPDATE SET \
+                 reply_id = excluded.reply_id, entry_id = excluded.entry_id, \
+                 lookup = excluded.lookup, created_at = excluded.created_at",
+            )
+            .bind(id(link.question_id))
+            .bind(id(link.reply_id))
+            .bind(link.guild_id.map(id))
+            .bind(id(link.channel_id))
+            .bind(link.entry_id.as_deref())
+            .bind(i64::from(link.lookup))
+            .bind(link.at)
+            .execute(pool)
+            .await
+            .map(|_| ()))
+        })
+        .await
+    }
+
+    /// The reply that answered `question`, if the store knows one.
+    pub async fn reply_link(&self, question: u64) -> Result<Option<ReplyLink>, StoreError> {
+        let row: Option<LinkRow> = self
+            .op("reading a reply link", async {
+                with_pool!(self, pool => sqlx::query_as(
+                    "SELECT question_id, reply_id, guild_id, channel_id, entry_id, lookup, created_at \
+                     FROM reply_links WHERE question_id = $1",
+                )
+                .bind(id(question))
+                .fetch_optional(pool)
+                .await)
+            })
+            .await?;
+        Ok(row.map(link_from))
+    }
+
+    /// The question was edited and its reply now shows `entry` (None: "nothing matched").
+    pub async fn relink_entry(&self, question: u64, entry: Option<&str>) -> Result<(), StoreError> {
+        self.op("updating a reply link", async {
+            with_pool!(self, pool => sqlx::query(
+                "UPDATE reply_links SET entry_id = $2 WHERE question_id = $1",
+            )
+            .bind(id(question))
+            .bind(entry)
+            .execute(pool)
+            .await
+            .map(|_| ()))
+        })
+        .await
+    }
+
+    /// A message was deleted: forgets every link it is part of, as question or as reply,
+    /// and returns the link where it was the question (its reply is to be deleted too).
+    /// One statement, so it never conflicts with a concurrent write the way a read-then-write
+    /// transaction can in SQLite's WAL mode.
+    pub async fn forget_message(&self, message: u64) -> Result<Option<ReplyLink>, StoreError> {
+        let rows: Vec<LinkRow> = self
+            .op("forgetting a reply link", async {
+                with_pool!(self, pool => sqlx::query_as(
+                    "DELETE FROM reply_links WHERE question_id = $1 OR reply_id = $1 \
+                     RETURNING question_id, reply_id, guild_id, channel_id, entry_id, lookup, created_at",
+                )
+                .bind(id(message))
+                .fetch_all(pool)
+                .await)
+            })
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(link_from)
+            .find(|l| l.question_id == message))
+    }
+
+    /// Deletes reply links older than `before`; returns how many went.
+    pub async fn purge_links(&self, before: UnixTime) -> Result<u64, StoreError> {
+        self.op("purging reply links", async {
+            with_pool!(self, pool => sqlx::query("DELETE FROM reply_links WHERE created_at < $1")
+                .bind(before)
+                .execute(pool)
+                .await
+                .map(|r| r.rows_affected()))
+        })
+        .await
+    }
+
     /// Checks that the database answers (`SELECT 1`), for health checks.
     pub async fn ping(&self) -> Result<(), StoreError> {
         self.op("answering a health check", async {
@@ -848,6 +948,21 @@ type SettingsRow = (Option<i64>, Option<String>, Option<String>, i64, i64, i64);
 type ChannelRow = (i64, i64, String);
 /// `(guild_id, channel_id, kind, entry_id, text, created_at)`.
 type ReviewRow = (i64, i64, String, Option<String>, String, i64);
+
+/// `(question_id, reply_id, guild_id, channel_id, entry_id, lookup, created_at)`.
+type LinkRow = (i64, i64, Option<i64>, i64, Option<String>, i64, i64);
+
+fn link_from((question, reply, guild, channel, entry_id, lookup, at): LinkRow) -> ReplyLink {
+    ReplyLink {
+        question_id: unid(question),
+        reply_id: unid(reply),
+        guild_id: guild.map(unid),
+        channel_id: unid(channel),
+        entry_id,
+        lookup: lookup != 0,
+        at,
+    }
+}
 
 const SELECT_SETTINGS: &str =
     "SELECT cooldown_secs, language, confidence, paused, review_log, maybe \

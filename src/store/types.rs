@@ -150,6 +150,26 @@ pub struct SentReply {
     pub at: UnixTime,
 }
 
+/// Which reply answered which message: kept in the store so that editing or deleting the
+/// question reaches the reply after a restart, or from another process.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplyLink {
+    /// The question (the message the bot replied to).
+    pub question_id: u64,
+    /// The bot's reply.
+    pub reply_id: u64,
+    /// The server (None in direct messages).
+    pub guild_id: Option<u64>,
+    /// The channel or thread of both messages.
+    pub channel_id: u64,
+    /// The entry shown (None for a "nothing matched" reply).
+    pub entry_id: Option<String>,
+    /// Answered because the asker addressed the bot (Lookup), not unprompted (Auto).
+    pub lookup: bool,
+    /// When the reply was sent.
+    pub at: UnixTime,
+}
+
 /// How sure the matcher must be before a server hears from the bot unprompted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "snake_case")]

@@ -173,6 +173,8 @@ struct Inner {
     files: Mutex<HashMap<String, Served>>,
     /// Receivers of every request recorded from their subscription on.
     subscribers: Mutex<Vec<mpsc::UnboundedSender<Recorded>>>,
+    /// Channel id → what `GET /channels/{id}` answers (besides `THREAD_UNCACHED`).
+    channels: Mutex<HashMap<String, Value>>,
 }
 
 /// The server with index `k`: `GUILD` for 0, and for others an id `k << 22` higher, so that
@@ -447,6 +449,7 @@ impl FakeDiscord {
             held: AtomicU64::new(0),
             files: Mutex::new(HashMap::new()),
             subscribers: Mutex::new(Vec::new()),
+            channels: Mutex::new(HashMap::new()),
         });
         let fake = FakeDiscord { inner };
         let app = Router::new()
@@ -536,6 +539,13 @@ impl FakeDiscord {
             .unwrap()
             .insert(format!("/attachments/{path}"), served);
         format!("https://cdn.discordapp.com/attachments/{path}")
+    }
+
+    /// Makes `GET /channels/{id}` answer `channel` (a channel object with its `id`), as for
+    /// a channel or thread the bot's cache has not seen.
+    pub fn add_channel(&self, channel: Value) {
+        let id = channel["id"].as_str().expect("a channel id").to_string();
+        self.inner.channels.lock().unwrap().insert(id, channel);
     }
 
     /// A fresh snowflake.
@@ -900,8 +910,11 @@ fn route(
             ok(commands(body, app, Some(guild)))
         }
         ("GET", ["channels", id]) => {
+            let added = fake.inner.channels.lock().unwrap().get(*id).cloned();
             if *id == ids::THREAD_UNCACHED.to_string() {
                 ok(fixture("channel_thread.json", &[]))
+            } else if let Some(channel) = added {
+                ok(channel)
             } else {
                 discord_error(404, 10003, "Unknown Channel")
             }

@@ -7,6 +7,10 @@
 //! only one entry uses says a lot. English is split into words (dotted API names such as
 //! `wx.request` stay whole and also give their last part); Chinese, which has no spaces, into
 //! overlapping character pairs (bigrams), so `白名单` gives `白名` and `名单`.
+//! Bigrams were measured against jieba-rs word segmentation (with and without HMM, and words
+//! plus bigrams) on every corpus (JIEBA.md, issue 10): no variant was clearly better in the
+//! combined matcher (±2 right answers and false replies out of about 2000 and 1000), while
+//! jieba's dictionary takes about 95 ms to load and adds about 3 MB to the binary.
 //!
 //! The score of an entry is the share of the message's informative weight that the entry
 //! covers, in 0..=1. Words the knowledge never uses count against every entry, so a message

@@ -207,7 +207,9 @@ fn har_lines(text: &str) -> Option<Vec<(Position, String)>> {
             req["url"].as_str().unwrap_or("")
         );
         if status > 0 {
-            line.push_str(&format!(" HTTP {status}"));
+            // Written as the response record it is, so that the matcher reads it as one (a
+            // status a request got, not a number someone mentioned).
+            line.push_str(&format!(" {{statusCode: {status}}}"));
             if let Some(t) = res["statusText"].as_str().filter(|t| !t.is_empty()) {
                 line.push(' ');
                 line.push_str(t);
@@ -405,7 +407,7 @@ mod tests {
             vec![
                 (
                     Position::Entry(1),
-                    "POST https://a.example/login HTTP 401 Unauthorized response: {\"msg\": \"token expired\"}".to_string()
+                    "POST https://a.example/login {statusCode: 401} Unauthorized response: {\"msg\": \"token expired\"}".to_string()
                 ),
                 (
                     Position::Entry(2),

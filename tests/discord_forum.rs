@@ -99,7 +99,7 @@ async fn a_new_post_is_read_with_its_title_and_later_messages_without() {
         m.assess(VAGUE, 0.75, Channel::Support).answers.is_empty(),
         "fixture: the opening message alone is not answered"
     );
-    let both = format!("{TITLE}\n{VAGUE}");
+    let both = format!("{TITLE} — {VAGUE}");
     let expected = m.assess(&both, 0.75, Channel::Support).answers[0]
         .id
         .clone();
@@ -165,7 +165,7 @@ const SUPPORT_ONLY: &str = "参数乱码";
 async fn posts_inherit_their_forums_kind() {
     let k = Knowledge::bundled().unwrap();
     let m = Matcher::new(std::sync::Arc::new(k)).unwrap();
-    let titled = format!("{SUPPORT_ONLY}\n{VAGUE}");
+    let titled = format!("{SUPPORT_ONLY} — {VAGUE}");
     assert!(
         !m.assess(&titled, 0.75, Channel::Support).answers.is_empty(),
         "fixture: answered in support"

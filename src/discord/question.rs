@@ -59,13 +59,15 @@ pub async fn read(ctx: &Context, data: &Data, parts: Parts<'_>) -> Question {
     Question { own, pasted }
 }
 
-/// A forum post's title and its opening message as one text, title first.
+/// A forum post's title and its opening message as one text, title first, on one line: a
+/// title and a one-line body are one question, not the several lines of a report from
+/// elsewhere that the matcher holds to a code or an error string.
 pub fn with_title(title: &str, body: &str) -> String {
     let (title, body) = (title.trim(), body.trim());
     match (title.is_empty(), body.is_empty()) {
         (true, _) => body.to_string(),
         (false, true) => title.to_string(),
-        (false, false) => format!("{title}\n{body}"),
+        (false, false) => format!("{title} — {body}"),
     }
 }
 
@@ -77,7 +79,7 @@ mod tests {
     fn the_title_comes_first() {
         assert_eq!(
             with_title("my.request error: 14", "any idea?"),
-            "my.request error: 14\nany idea?"
+            "my.request error: 14 — any idea?"
         );
         assert_eq!(with_title(" t ", ""), "t");
         assert_eq!(with_title("", "body"), "body");

@@ -1,7 +1,6 @@
 //! Knowledge from a directory or the bundled copy, compiled into a matcher: the one start-up
 //! step the command line and the bot share, kept below both so neither imports the other.
 
-use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -56,13 +55,6 @@ pub fn check_knowledge(dir: Option<&Path>) -> Result<Checked, LoadError> {
     let (knowledge, mut problems) = Knowledge::check_files(&files);
     let entries = knowledge.entries().len();
     let examples = knowledge.entries().iter().map(|e| e.examples.len()).sum();
-    // Where each example sits in its own file, by its location.
-    let fields: HashMap<(String, usize, usize), String> = knowledge
-        .entries()
-        .iter()
-        .flat_map(|e| &e.examples)
-        .map(|x| ((x.file.clone(), x.line, x.col), x.field.clone()))
-        .collect();
     let matcher = match Matcher::new(Arc::new(knowledge)) {
         Ok(m) => m,
         // The files' problems come first; a matcher that cannot be built from the rest is
@@ -77,12 +69,7 @@ pub fn check_knowledge(dir: Option<&Path>) -> Result<Checked, LoadError> {
         }
         Err(e) => return Err(e.into()),
     };
-    problems.extend(matcher.check_examples().into_iter().map(|mut p| {
-        if let Some(field) = fields.get(&(p.file.clone(), p.line, p.col)) {
-            p.field.clone_from(field);
-        }
-        p
-    }));
+    problems.extend(matcher.check_examples());
     let matcher = problems.is_empty().then_some(matcher);
     Ok(Checked {
         problems,

@@ -1337,8 +1337,8 @@ impl Matcher {
     /// Checks that every entry's examples come out as that entry in `Auto` mode.
     pub fn check_examples(&self) -> Vec<Problem> {
         let mut problems = Vec::new();
-        for (i, e) in self.knowledge.entries().iter().enumerate() {
-            for (j, ex) in e.examples.iter().enumerate() {
+        for e in self.knowledge.entries() {
+            for ex in &e.examples {
                 let got = self.find(&ex.text, Mode::Auto);
                 let message = match got.first() {
                     Some(m) if m.id == e.id => continue,
@@ -1361,7 +1361,7 @@ impl Matcher {
                     file: ex.file.clone(),
                     line: ex.line,
                     col: ex.col,
-                    field: format!("entry[{i}].examples[{j}]"),
+                    field: ex.field.clone(),
                     message,
                 });
             }

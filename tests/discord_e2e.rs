@@ -390,20 +390,7 @@ async fn deleting_the_question_deletes_the_reply() {
             .await
             .created_id()
             .expect("the fake returned the reply");
-        bot.fake.dispatch(
-            "MESSAGE_DELETE",
-            fixture("message_delete.json", &[("ID", sf(mid(120)))]),
-        );
-        let del = bot
-            .fake
-            .wait_for("the reply's deletion", Duration::from_secs(5), |r| {
-                r.method == "DELETE"
-            })
-            .await;
-        assert_eq!(
-            del.path,
-            format!("/api/v10/channels/{AUTO}/messages/{reply}")
-        );
+        bot.question_deleted(mid(120), reply).await;
         bot.stop().await;
     })
     .await;
@@ -423,21 +410,7 @@ async fn editing_the_question_updates_or_removes_the_reply() {
                 &[("ID", sf(mid(130))), ("CONTENT", json!(ERROR_11))],
             ),
         );
-        let patch = bot
-            .fake
-            .wait_for("the reply's edit", Duration::from_secs(5), |r| {
-                r.method == "PATCH"
-            })
-            .await;
-        assert_eq!(
-            patch.path,
-            format!("/api/v10/channels/{AUTO}/messages/{reply}")
-        );
-        assert_eq!(
-            patch.body["embeds"][0]["footer"]["text"],
-            "alipay.error.11 · reqdoctor"
-        );
-        assert_no_pings(&patch.body);
+        let patch = bot.reply_edited(reply, "alipay.error.11").await;
         // Edited into chatter: the reply is deleted.
         bot.fake.dispatch(
             "MESSAGE_UPDATE",

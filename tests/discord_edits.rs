@@ -73,20 +73,7 @@ async fn an_edit_that_adds_the_error_is_answered_once() {
         // A second edit updates that reply, as for any answered question; no second reply.
         bot.fake
             .dispatch("MESSAGE_UPDATE", edited(mid(1), ERROR_11, 40));
-        let patch = bot
-            .fake
-            .wait_for("the reply's edit", Duration::from_secs(5), |r| {
-                r.method == "PATCH"
-            })
-            .await;
-        assert_eq!(
-            patch.path,
-            format!("/api/v10/channels/{AUTO}/messages/{reply}")
-        );
-        assert_eq!(
-            patch.body["embeds"][0]["footer"]["text"],
-            "alipay.error.11 · reqdoctor"
-        );
+        bot.reply_edited(reply, "alipay.error.11").await;
         // The same edit delivered again (a replay) brings no second reply either.
         bot.fake
             .dispatch("MESSAGE_UPDATE", edited(mid(1), ERROR_11, 40));
@@ -149,35 +136,8 @@ async fn edits_and_deletes_follow_the_reply_after_a_restart() {
         let bot = start_on(&db, |s| s.cooldown = Duration::ZERO).await;
         bot.fake
             .dispatch("MESSAGE_UPDATE", edited(mid(20), ERROR_11, 20));
-        let patch = bot
-            .fake
-            .wait_for("the reply's edit", Duration::from_secs(5), |r| {
-                r.method == "PATCH"
-            })
-            .await;
-        assert_eq!(
-            patch.path,
-            format!("/api/v10/channels/{AUTO}/messages/{edited_reply}")
-        );
-        assert_eq!(
-            patch.body["embeds"][0]["footer"]["text"],
-            "alipay.error.11 · reqdoctor"
-        );
-        assert_no_pings(&patch.body);
-        bot.fake.dispatch(
-            "MESSAGE_DELETE",
-            fixture("message_delete.json", &[("ID", sf(mid(21)))]),
-        );
-        let del = bot
-            .fake
-            .wait_for("the reply's deletion", Duration::from_secs(5), |r| {
-                r.method == "DELETE"
-            })
-            .await;
-        assert_eq!(
-            del.path,
-            format!("/api/v10/channels/{AUTO}/messages/{deleted_reply}")
-        );
+        bot.reply_edited(edited_reply, "alipay.error.11").await;
+        bot.question_deleted(mid(21), deleted_reply).await;
         // Neither question was answered a second time.
         let posts = bot.posts_after_sentinel(mid(22)).await;
         assert_eq!(replies_to(&posts, mid(20)) + replies_to(&posts, mid(21)), 0);

@@ -359,33 +359,28 @@ mod tests {
         let log = b"app started\nloading user\nmy.request failed: {error: 14, errorMessage: \"JSON parse data error\"}\n";
         let piece = crate::paste::read_named("message.txt", log, false).unwrap();
         let pasted = Pasted::new("see the log", &[piece]);
-        let Diagnosis::Say(s) =
-            diagnose_pasted(&m, &pasted, Mode::Auto, Channel::Support, Lang::En, T)
-        else {
-            panic!("the pasted error is answered")
+        // The answer to `pasted` in `lang`, and its evidence field (named `field`).
+        let answered = |pasted: &Pasted, lang: Lang, field: &str| {
+            let Diagnosis::Say(s) =
+                diagnose_pasted(&m, pasted, Mode::Auto, Channel::Support, lang, T)
+            else {
+                panic!("the pasted error is answered")
+            };
+            let evidence = s
+                .embed
+                .fields
+                .iter()
+                .find(|f| f.name == field)
+                .unwrap()
+                .value
+                .clone();
+            (s, evidence)
         };
+        let (s, evidence) = answered(&pasted, Lang::En, "Evidence");
         assert_eq!(s.entry_id.as_deref(), Some("alipay.error.14"));
-        let evidence = &s
-            .embed
-            .fields
-            .iter()
-            .find(|f| f.name == "Evidence")
-            .unwrap()
-            .value;
         assert!(evidence.ends_with("(`message.txt` line 3)"), "{evidence}");
         insta::assert_snapshot!(serde_json::to_string_pretty(&s.embed).unwrap());
-        let Diagnosis::Say(zh) =
-            diagnose_pasted(&m, &pasted, Mode::Auto, Channel::Support, Lang::Zh, T)
-        else {
-            panic!("the pasted error is answered")
-        };
-        let evidence = &zh
-            .embed
-            .fields
-            .iter()
-            .find(|f| f.name == "依据")
-            .unwrap()
-            .value;
+        let (_, evidence) = answered(&pasted, Lang::Zh, "依据");
         assert!(
             evidence.ends_with("（`message.txt` 第 3 行）"),
             "{evidence}"
@@ -395,18 +390,7 @@ mod tests {
             "my.request failed: {error: 14, errorMessage: \"JSON parse data error\"}",
             &[],
         );
-        let Diagnosis::Say(s) =
-            diagnose_pasted(&m, &own, Mode::Auto, Channel::Support, Lang::En, T)
-        else {
-            panic!("answered")
-        };
-        let evidence = &s
-            .embed
-            .fields
-            .iter()
-            .find(|f| f.name == "Evidence")
-            .unwrap()
-            .value;
+        let (_, evidence) = answered(&own, Lang::En, "Evidence");
         assert!(!evidence.contains("line"), "{evidence}");
     }
 

@@ -173,6 +173,46 @@ impl Running {
         }
     }
 
+    /// Waits for the bot to edit its reply `reply` in AUTO, checks that the edit shows
+    /// `entry` and pings nobody, and returns it.
+    pub async fn reply_edited(&self, reply: u64, entry: &str) -> Recorded {
+        let patch = self
+            .fake
+            .wait_for("the reply's edit", Duration::from_secs(5), |r| {
+                r.method == "PATCH"
+            })
+            .await;
+        assert_eq!(
+            patch.path,
+            format!("/api/v10/channels/{AUTO}/messages/{reply}")
+        );
+        assert_eq!(
+            patch.body["embeds"][0]["footer"]["text"],
+            format!("{entry} · reqdoctor")
+        );
+        assert_no_pings(&patch.body);
+        patch
+    }
+
+    /// Deletes question `question` as Discord would and checks that the bot deletes its
+    /// reply `reply` in AUTO.
+    pub async fn question_deleted(&self, question: u64, reply: u64) {
+        self.fake.dispatch(
+            "MESSAGE_DELETE",
+            fixture("message_delete.json", &[("ID", sf(question))]),
+        );
+        let del = self
+            .fake
+            .wait_for("the reply's deletion", Duration::from_secs(5), |r| {
+                r.method == "DELETE"
+            })
+            .await;
+        assert_eq!(
+            del.path,
+            format!("/api/v10/channels/{AUTO}/messages/{reply}")
+        );
+    }
+
     pub fn requests(&self, method: &str, path_contains: &str) -> Vec<Recorded> {
         self.fake
             .requests()

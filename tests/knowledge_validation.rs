@@ -160,6 +160,26 @@ fn see_also_must_exist() {
 }
 
 #[test]
+fn counterpart_must_exist_and_be_another_platforms() {
+    let text = GOOD.replace(
+        "examples =",
+        "counterpart_of = [\"wechat.nope\"]\nexamples =",
+    );
+    one(&text, "counterpart_of[0]", "no entry has id");
+    // An Alipay entry cannot stand for another Alipay entry: that one already answers.
+    let a = GOOD.replace(
+        "examples =",
+        "counterpart_of = [\"alipay.other\"]\nexamples =",
+    );
+    let b = GOOD.replace("alipay.faq.referer", "alipay.other");
+    one(
+        &format!("{a}\n{b}"),
+        "entry[0].counterpart_of[0]",
+        "already answers this entry's platforms",
+    );
+}
+
+#[test]
 fn bad_code_syntax() {
     let text = GOOD.replace(
         "keywords = [[\"@referer\"]]",

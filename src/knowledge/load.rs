@@ -25,6 +25,7 @@ pub(super) struct LoadedEntry {
     pub id_at: Loc,
     pub link_at: Vec<Loc>,
     pub see_also_at: Vec<Loc>,
+    pub counterpart_at: Vec<Loc>,
     pub code_at: Vec<Loc>,
     pub phrase_at: Vec<Loc>,
     pub pattern_at: Vec<Loc>,
@@ -80,6 +81,8 @@ struct RawEntry {
     links: Vec<Spanned<RawLink>>,
     #[serde(default)]
     see_also: Vec<Spanned<String>>,
+    #[serde(default)]
+    counterpart_of: Vec<Spanned<String>>,
     #[serde(default)]
     codes: Vec<Spanned<String>>,
     #[serde(default)]
@@ -344,6 +347,7 @@ fn placeholder(index: usize, at: Loc) -> LoadedEntry {
             },
             links: vec![],
             see_also: vec![],
+            counterpart_of: vec![],
             codes: vec![],
             related_codes: vec![],
             phrases: vec![],
@@ -357,6 +361,7 @@ fn placeholder(index: usize, at: Loc) -> LoadedEntry {
         id_at: at,
         link_at: vec![],
         see_also_at: vec![],
+        counterpart_at: vec![],
         code_at: vec![],
         phrase_at: vec![],
         pattern_at: vec![],
@@ -431,6 +436,7 @@ const ENTRY_KEYS: &[&str] = &[
     "fix",
     "links",
     "see_also",
+    "counterpart_of",
     "codes",
     "related_codes",
     "phrases",
@@ -636,6 +642,7 @@ fn parse_entry(
         (v.into_iter().map(Spanned::into_inner).collect(), locs)
     };
     let (see_also, see_also_at) = split(raw.see_also, ctx);
+    let (counterpart_of, counterpart_at) = split(raw.counterpart_of, ctx);
     let (phrases, phrase_at) = split(raw.phrases, ctx);
     let (patterns, pattern_at) = split(raw.patterns, ctx);
     let keyword_raw = raw
@@ -674,6 +681,7 @@ fn parse_entry(
             fix,
             links,
             see_also,
+            counterpart_of,
             codes,
             related_codes,
             phrases,
@@ -687,6 +695,7 @@ fn parse_entry(
         id_at: ctx.loc(raw.id.span().start),
         link_at,
         see_also_at,
+        counterpart_at,
         code_at,
         phrase_at,
         pattern_at,

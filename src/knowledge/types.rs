@@ -214,6 +214,11 @@ pub struct Entry {
     pub links: Vec<Link>,
     /// Related entries shown as "also see".
     pub see_also: Vec<String>,
+    /// Other platforms' entries whose error this entry answers on its own platforms:
+    /// `url not in domain list` on a `qq.request` is QQ's domain rules, not WeChat's list.
+    /// The matcher moves such an error to this entry only when the message names one of its
+    /// platforms; it never guesses the correspondence.
+    pub counterpart_of: Vec<String>,
     /// Codes this entry answers.
     pub codes: Vec<Code>,
     /// Codes owned by other entries that this question is often asked with ("error 12 while

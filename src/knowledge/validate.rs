@@ -124,6 +124,10 @@ pub(super) fn check(
             ids.insert(id, e.id_at);
         }
     }
+    let platforms_of: HashMap<&str, &[super::Platform]> = entries
+        .iter()
+        .map(|e| (e.entry.id.as_str(), e.entry.platforms.as_slice()))
+        .collect();
     let mut codes: HashMap<super::Code, (&str, Loc)> = HashMap::new();
     let mut phrases: HashMap<String, (&str, Loc)> = HashMap::new();
     for e in entries.iter().filter(|e| !e.entry.id.is_empty()) {
@@ -166,6 +170,27 @@ pub(super) fn check(
                     format!("{field}.see_also[{i}]"),
                     "an entry cannot point at itself",
                 );
+            }
+        }
+        for (i, (target, loc)) in e
+            .entry
+            .counterpart_of
+            .iter()
+            .zip(&e.counterpart_at)
+            .enumerate()
+        {
+            let field = format!("{field}.counterpart_of[{i}]");
+            match platforms_of.get(target.as_str()) {
+                None => r.at(*loc, field, format!("no entry has id `{target}`")),
+                Some(theirs) => {
+                    if e.entry.platforms.iter().any(|p| theirs.contains(p)) {
+                        r.at(
+                            *loc,
+                            field,
+                            format!("`{target}` already answers this entry's platforms"),
+                        );
+                    }
+                }
             }
         }
         let claimed = e

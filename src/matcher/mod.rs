@@ -5,8 +5,10 @@
 //! recognisers. A message is folded once and scanned a constant number of times, so time is
 //! linear in its length. Nothing here knows about Discord or terminals.
 
+mod address;
 mod channel;
 mod codes;
+mod counterpart;
 mod fail_object;
 mod fences;
 mod form;
@@ -255,6 +257,8 @@ pub struct Matcher {
     knowledge: Arc<Knowledge>,
     similarity: SimilarityIndex,
     signal_set: SignalSet,
+    /// Which entries stand for which on their own platforms.
+    counterparts: counterpart::Counterparts,
     terms: TermIndex,
     roles: Vec<Vec<Role>>,
     patterns: RegexSet,
@@ -523,6 +527,7 @@ impl Matcher {
         Ok(Matcher {
             similarity: SimilarityIndex::new(&knowledge),
             signal_set: SignalSet::default(),
+            counterparts: counterpart::Counterparts::new(&knowledge),
             specificity,
             terms,
             roles,
@@ -646,7 +651,7 @@ impl Matcher {
 
         let shape = form::MessageForm::of(text);
         let mut signals = Signals {
-            addressed_to_someone: addressed_to_someone(text),
+            addressed_to_someone: address::opens_with_mention(text),
             long_form: shape.long,
             several_lines: shape.several_lines,
             frameworks: framework::Frameworks::of(&folded.text),
@@ -774,6 +779,17 @@ impl Matcher {
         }
         signals.platforms =
             platform::of_message(signals.named, family, found.iter().map(|f| f.code));
+        // Addressed to a colleague, a failure handed over is still a failure the bot can
+        // explain; an explanation given to them is not a question (see [`address`]).
+        if signals.addressed_to_someone
+            && (!found.is_empty()
+                || !objects.is_empty()
+                || !literals.is_empty()
+                || signals.error_word)
+            && !address::explains(&folded.text)
+        {
+            signals.addressed_to_someone = false;
+        }
 
         // Keyword evidence for the entries that can use it: every entry in Lookup mode; in
         // Auto mode those whose groups all matched, or that a code or phrase points at.
@@ -938,6 +954,8 @@ impl Matcher {
             Mode::Auto => {}
         }
 
+        self.carry_to_counterparts(&mut cands, signals.named);
+
         if mode == Mode::Auto && signals.plainly_elsewhere(!objects.is_empty()) {
             return (Assessment::default(), signals.platforms);
         }
@@ -1012,6 +1030,39 @@ impl Matcher {
             },
             signals.platforms,
         )
+    }
+
+    /// Another platform's error met on a named platform: its strong evidence goes to the
+    /// entries that stand for it there (see [`counterpart`]).
+    fn carry_to_counterparts(&self, cands: &mut Candidates, named: Platforms) {
+        if named.is_empty() || self.counterparts.is_empty() {
+            return;
+        }
+        let entries = self.knowledge.entries();
+        let mut carried: Vec<(u32, f32, Vec<Evidence>)> = Vec::new();
+        for (x, c) in &cands.touched {
+            if c.strong == 0.0 || platform::fit(&entries[*x as usize], named) != Fit::Other {
+                continue;
+            }
+            for &y in self.counterparts.of(*x) {
+                if platform::fit(&entries[y as usize], named) == Fit::Same {
+                    let evidence = c
+                        .evidence
+                        .iter()
+                        .filter(|(w, _)| *w >= c.strong)
+                        .map(|(_, ev)| ev.clone())
+                        .collect();
+                    carried.push((y, c.strong, evidence));
+                }
+            }
+        }
+        for (y, weight, evidence) in carried {
+            let c = cands.get(y);
+            c.strong = c.strong.max(weight);
+            for ev in evidence {
+                c.add_strong(weight, || ev);
+            }
+        }
     }
 
     /// Signals only a direct question uses: bare numbers and entry ids.
@@ -1609,16 +1660,6 @@ fn contrasts(folded: &str) -> bool {
     CONTRASTS.iter().any(|c| folded.contains(c))
 }
 
-/// Whether the message opens by addressing a person: `@name`, `<@123>` or `<@!123>`.
-fn addressed_to_someone(text: &str) -> bool {
-    let t = text.trim_start();
-    if t.starts_with("@everyone") || t.starts_with("@here") {
-        return false;
-    }
-    t.starts_with("<@") && !t.starts_with("<@&")
-        || t.starts_with('@') && t[1..].starts_with(|c: char| c.is_alphanumeric())
-}
-
 /// Rewrites `\b` and `\B` as ASCII word boundaries. Unicode ones would make the regex engine
 /// fall back to its slowest path on every non-ASCII message; next to Chinese text an ASCII
 /// boundary is what pattern authors mean anyway (`报错error` has a boundary before `error`).
@@ -1672,15 +1713,6 @@ mod tests {
         let re = Regex::new(&ascii_word_boundaries(r"\bios")).unwrap();
         assert!(re.is_match("苹果ios"));
         assert!(!re.is_match("bios"));
-    }
-
-    #[test]
-    fn addressing_someone() {
-        assert!(addressed_to_someone("@lily try again"));
-        assert!(addressed_to_someone("<@123> see above"));
-        assert!(!addressed_to_someone("@here prod is down"));
-        assert!(!addressed_to_someone("<@&456> role ping"));
-        assert!(!addressed_to_someone("error: 14"));
     }
 
     fn bundled() -> Matcher {
@@ -1771,6 +1803,52 @@ mod tests {
         assert_eq!(
             l.answer().map(|a| a.id.as_str()),
             Some("alipay.faq.referer")
+        );
+    }
+
+    #[test]
+    fn another_platforms_error_string_goes_to_the_named_platforms_entry() {
+        let m = bundled();
+        let first = |t: &str| {
+            m.find_in(t, Mode::Auto, Channel::Support)
+                .first()
+                .map(|a| a.id.clone())
+        };
+        assert_eq!(
+            first("qq.request url not in domain list").as_deref(),
+            Some("qq.domain-rules")
+        );
+        assert_eq!(
+            first("ks.request 报 url not in domain list").as_deref(),
+            Some("kuaishou.domain-lists")
+        );
+        // Named WeChat (or nothing named), WeChat's own entry answers as before.
+        assert_eq!(
+            first("wx.request 报 url not in domain list").as_deref(),
+            Some("wechat.fail.domain-list")
+        );
+        assert_eq!(
+            first("request:fail url not in domain list").as_deref(),
+            Some("wechat.fail.domain-list")
+        );
+    }
+
+    #[test]
+    fn a_failure_handed_to_a_colleague_is_answered_an_explanation_is_not() {
+        let m = bundled();
+        let ids = |t: &str| -> Vec<String> {
+            m.find_in(t, Mode::Auto, Channel::Team)
+                .into_iter()
+                .map(|a| a.id)
+                .collect()
+        };
+        assert_eq!(
+            ids("@阿杰 体验版又挂了 wx.request 报 url not in domain list 谁动了后台服务器域名"),
+            ["wechat.fail.domain-list"]
+        );
+        assert!(ids("@lily for url not in domain list you need to add it in mp admin").is_empty());
+        assert!(
+            ids("@mike error 11 就是白名单没配，去开放平台加一下服务器域名白名单就行").is_empty()
         );
     }
 

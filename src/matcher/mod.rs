@@ -954,7 +954,7 @@ impl Matcher {
             Mode::Auto => {}
         }
 
-        self.carry_to_counterparts(&mut cands, signals.named);
+        self.carry_to_counterparts(&mut cands, signals.named, signals.context_weak);
 
         if mode == Mode::Auto && signals.plainly_elsewhere(!objects.is_empty()) {
             return (Assessment::default(), signals.platforms);
@@ -1033,26 +1033,37 @@ impl Matcher {
     }
 
     /// Another platform's error met on a named platform: its strong evidence goes to the
-    /// entries that stand for it there (see [`counterpart`]).
-    fn carry_to_counterparts(&self, cands: &mut Candidates, named: Platforms) {
+    /// entries that stand for it there (see [`counterpart`]). Such an entry exists for exactly
+    /// this case, so it also outranks the entry it stands for when the message names both
+    /// platforms (`钉钉小程序 my.httpRequest 报 error 14`). An error string or a fail object
+    /// carries on its own; a loose code only next to a request word ("DingTalk desktop app:
+    /// error 12 on login" is not a request's error).
+    fn carry_to_counterparts(&self, cands: &mut Candidates, named: Platforms, requests: bool) {
         if named.is_empty() || self.counterparts.is_empty() {
             return;
         }
         let entries = self.knowledge.entries();
         let mut carried: Vec<(u32, f32, Vec<Evidence>)> = Vec::new();
         for (x, c) in &cands.touched {
-            if c.strong == 0.0 || platform::fit(&entries[*x as usize], named) != Fit::Other {
+            if c.strong == 0.0 || platform::fit(&entries[*x as usize], named) == Fit::Neutral {
                 continue;
             }
             for &y in self.counterparts.of(*x) {
                 if platform::fit(&entries[y as usize], named) == Fit::Same {
-                    let evidence = c
+                    let evidence: Vec<Evidence> = c
                         .evidence
                         .iter()
                         .filter(|(w, _)| *w >= c.strong)
                         .map(|(_, ev)| ev.clone())
                         .collect();
-                    carried.push((y, c.strong, evidence));
+                    let says_itself = evidence.iter().any(|ev| {
+                        ev.in_fail_object
+                            || matches!(ev.kind, EvidenceKind::Phrase | EvidenceKind::Pattern)
+                    });
+                    if !says_itself && !requests {
+                        continue;
+                    }
+                    carried.push((y, c.strong + COUNTERPART_LEAD, evidence));
                 }
             }
         }
@@ -1640,6 +1651,9 @@ fn code_weight(
         CodeForm::Bare => 0.6,
     }
 }
+
+/// How far a named platform's counterpart leads the entry it stands for.
+const COUNTERPART_LEAD: f32 = 0.02;
 
 /// Words that turn a "works now" into "works only then": the problem is still there.
 const CONTRASTS: &[&str] = &[

@@ -147,7 +147,10 @@ fn wording_read_from_a_screenshot_never_answers_alone() {
 
 #[test]
 fn a_screenshot_never_changes_what_the_words_answer() {
-    let shot = console_shot(r#"{"error":14,"errorMessage":"JSON parse data error"}"#, LIGHT);
+    let shot = console_shot(
+        r#"{"error":14,"errorMessage":"JSON parse data error"}"#,
+        LIGHT,
+    );
     let p = pasted("my.request 报错 error: 11", "shot.png", &shot);
     assert_eq!(auto(&p).as_deref(), Some("alipay.error.11"));
     assert_eq!(lookup(&p).as_deref(), Some("alipay.error.11"));

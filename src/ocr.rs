@@ -147,6 +147,20 @@ pub fn read_image(name: &str, bytes: &[u8]) -> Result<Reading, OcrError> {
     Err(OcrError::Unavailable { name: name.into() })
 }
 
+/// Starts a Tesseract engine now and keeps it for the next image. Fails when Tesseract's
+/// language data is missing, or (without the `ocr` feature) always.
+pub fn start_engine() -> Result<(), OcrError> {
+    #[cfg(feature = "ocr")]
+    return engine::start_idle().map_err(|reason| OcrError::Engine {
+        name: "(start)".into(),
+        reason,
+    });
+    #[cfg(not(feature = "ocr"))]
+    Err(OcrError::Unavailable {
+        name: "(start)".into(),
+    })
+}
+
 /// Tesseract's text as lines: blank lines dropped, runs of spaces made one, and the spaces
 /// it puts between Chinese characters removed (`不 在 以 下` is `不在以下`), so that the
 /// matcher's phrases are found.

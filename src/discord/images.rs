@@ -45,6 +45,22 @@ pub fn default_jobs() -> usize {
         .clamp(1, 4)
 }
 
+/// In a build with OCR, starts a Tesseract engine in the background, so that the first
+/// screenshot does not pay for it and a missing language pack shows in the log at start.
+pub fn warm_up() {
+    if !ocr::AVAILABLE {
+        return;
+    }
+    tokio::task::spawn_blocking(|| match ocr::start_engine() {
+        Ok(()) => tracing::info!(
+            languages = ocr::LANGUAGES,
+            jobs = default_jobs(),
+            "OCR ready"
+        ),
+        Err(e) => tracing::warn!("screenshots will not be read: {e}"),
+    });
+}
+
 /// Reads messages' screenshots with OCR, a bounded number at a time.
 #[derive(Debug, Clone)]
 pub struct Reader {

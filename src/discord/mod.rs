@@ -347,6 +347,7 @@ impl Bot {
         };
 
         let data = Data::new(setup);
+        images::warm_up();
         let setup_data = data.clone();
         let framework = poise::Framework::builder()
             .options(poise::FrameworkOptions {

@@ -57,7 +57,7 @@ fn take(name: &str) -> Result<Tesseract, OcrError> {
 
 /// A new engine for [`LANGUAGES`] (language data from `TESSDATA_PREFIX`, else Tesseract's
 /// own default, Debian's `/usr/share/tesseract-ocr/5/tessdata`).
-pub fn start() -> Result<Tesseract, String> {
+fn start() -> Result<Tesseract, String> {
     let datapath = std::env::var("TESSDATA_PREFIX").ok();
     let mut t = Tesseract::new(datapath.as_deref(), Some(LANGUAGES)).map_err(|e| {
         format!("{e} (is Tesseract's language data for {LANGUAGES} installed? Debian: tesseract-ocr-chi-sim tesseract-ocr-eng)")
@@ -69,6 +69,12 @@ pub fn start() -> Result<Tesseract, String> {
         .map_err(|e| e.to_string())
 }
 
+/// Starts an engine and keeps it idle (dropped when enough are).
+pub(super) fn start_idle() -> Result<(), String> {
+    give_back(start()?);
+    Ok(())
+}
+
 fn give_back(engine: Tesseract) {
     let mut idle = IDLE.lock().unwrap_or_else(|p| p.into_inner());
     if idle.len() < MAX_IDLE {
@@ -78,7 +84,7 @@ fn give_back(engine: Tesseract) {
 
 /// Decodes `bytes` (PNG, JPEG or WebP only, within [`MAX_PIXELS`]) and prepares it: gray,
 /// dark themes inverted, small text enlarged.
-pub fn prepare(name: &str, bytes: &[u8]) -> Result<GrayImage, OcrError> {
+pub(super) fn prepare(name: &str, bytes: &[u8]) -> Result<GrayImage, OcrError> {
     let decode = |reason: String| OcrError::Decode {
         name: name.into(),
         reason,
@@ -114,7 +120,7 @@ pub fn prepare(name: &str, bytes: &[u8]) -> Result<GrayImage, OcrError> {
 }
 
 /// Dark text on a light ground, text lines about [`LINE_HEIGHT`] high.
-pub fn normalize(mut gray: GrayImage) -> GrayImage {
+pub(super) fn normalize(mut gray: GrayImage) -> GrayImage {
     let mean = gray.pixels().map(|p| u64::from(p.0[0])).sum::<u64>()
         / (u64::from(gray.width()) * u64::from(gray.height())).max(1);
     if mean < 128 {

@@ -64,6 +64,17 @@ fn is_cjk(c: char) -> bool {
 /// A screenshot `width` pixels wide (at least as wide as the text) of `lines` in
 /// `size`-pixel type, as PNG bytes.
 pub fn screenshot(lines: &[Line<'_>], theme: Theme, size: f32, width: u32) -> Vec<u8> {
+    screenshot_sized(lines, theme, size, width, 0)
+}
+
+/// [`screenshot`] at least `height` pixels high (the rest is empty panel).
+pub fn screenshot_sized(
+    lines: &[Line<'_>],
+    theme: Theme,
+    size: f32,
+    width: u32,
+    height: u32,
+) -> Vec<u8> {
     let fonts = fonts();
     let scale = PxScale::from(size);
     let line_height = (size * 1.6).ceil() as u32;
@@ -83,7 +94,7 @@ pub fn screenshot(lines: &[Line<'_>], theme: Theme, size: f32, width: u32) -> Ve
         })
         .fold(0.0f32, f32::max);
     let w = width.max(widest.ceil() as u32 + 2 * margin);
-    let h = line_height * lines.len() as u32 + 2 * margin;
+    let h = (line_height * lines.len() as u32 + 2 * margin).max(height);
     let mut rgb: Vec<u8> = theme.ground.repeat((w * h) as usize);
     for (i, line) in lines.iter().enumerate() {
         let (s, colour) = match line {

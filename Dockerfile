@@ -25,6 +25,8 @@ RUN apt-get update \
 COPY --from=build /src/target/release/reqdoctor /usr/local/bin/reqdoctor
 USER 10001:10001
 ENV RUST_LOG=warn,reqdoctor=info
+# One core per OCR job: the bot bounds the jobs, OpenMP would spread each over every core.
+ENV OMP_THREAD_LIMIT=1
 # Server settings, votes and the review log (SQLite). DATABASE_URL=postgres://… overrides it.
 ENV REQDOCTOR_DATABASE=/data/reqdoctor.db
 VOLUME /data

@@ -20,7 +20,7 @@ pub const MAX_IMAGE_BYTES: usize = 8 * 1024 * 1024;
 
 /// Decoded images with more pixels than this are refused before decoding (a small file can
 /// claim a huge canvas).
-pub const MAX_PIXELS: u64 = 50_000_000;
+pub const MAX_PIXELS: u64 = 25_000_000;
 
 /// The languages Tesseract reads: Simplified Chinese and English (Debian's
 /// `tesseract-ocr-chi-sim` and `tesseract-ocr-eng`).

@@ -1,6 +1,6 @@
 //! The Tesseract calls: decode, prepare the picture the way Tesseract reads best (dark text
-//! on light, text lines about 30 px high), recognise. Engines are kept for reuse: starting
-//! one with the Chinese data costs more than reading a small screenshot.
+//! on light, the inked band of a text line about 24 px high), recognise. Engines are kept
+//! for reuse: starting one with the Chinese data costs more than reading a small screenshot.
 
 use std::io::Cursor;
 use std::sync::Mutex;
@@ -10,13 +10,14 @@ use tesseract::Tesseract;
 
 use super::{OcrError, LANGUAGES, MAX_PIXELS};
 
-/// Tesseract reads text best when a line is about this high, in pixels.
-const LINE_HEIGHT: f32 = 30.0;
+/// The inked band of a text line (cap height plus descenders) is scaled to about this many
+/// pixels: small console text is read far better enlarged, and larger costs time for nothing.
+const LINE_HEIGHT: f32 = 24.0;
 /// Small text is enlarged at most this much.
 const MAX_SCALE: f32 = 4.0;
 /// After scaling, an image has at most this many pixels: OCR time grows with the area, and a
 /// screenshot's text is readable well below it.
-const MAX_WORK_PIXELS: f32 = 12_000_000.0;
+const MAX_WORK_PIXELS: f32 = 8_000_000.0;
 /// Idle engines kept for reuse (callers bound concurrency; this bounds what stays in memory).
 const MAX_IDLE: usize = 4;
 
@@ -196,7 +197,7 @@ mod tests {
     #[test]
     fn small_text_is_enlarged_and_dark_themes_inverted() {
         let small = normalize(lines(400, 200, 10));
-        assert_eq!(small.width(), 1200, "10 px lines become about 30 px");
+        assert_eq!(small.width(), 960, "10 px lines become about 24 px");
         let mut dark = lines(400, 200, 30);
         imageops::invert(&mut dark);
         let fixed = normalize(dark);

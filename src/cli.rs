@@ -1,6 +1,6 @@
 //! The command line: `ask`, `match`, `eval`, `check`, `list`, `report` and `run`.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -10,6 +10,7 @@ use crate::eval;
 use crate::knowledge::{Knowledge, Problem};
 use crate::load::{check_knowledge, load_knowledge, load_matcher, LoadError};
 use crate::matcher::{Channel, Evidence, Matcher, Mode, SignalSet, DEFAULT_LOOKUP_CONFIDENCE};
+use crate::ocr;
 use crate::paste::{self, Pasted};
 use crate::reply::{self, Answer, Lang};
 use crate::report::{Report, ReportInput};
@@ -34,8 +35,9 @@ pub enum Command {
     Ask {
         /// The message, e.g. "my.request 报错 error: 14"; `-` reads it from standard input.
         text: Option<String>,
-        /// Also read this text, .log, .json or .har file (at most 256 KB of it), matched
-        /// together with TEXT; evidence names the file and line.
+        /// Also read this text, .log, .json or .har file (at most 256 KB of it), or with the
+        /// `ocr` feature a PNG, JPEG or WebP screenshot (at most 8 MB), matched together with
+        /// TEXT; evidence names the file and line.
         #[arg(long, value_name = "PATH")]
         file: Option<PathBuf>,
         /// Reply language (default: the question's language).
@@ -209,6 +211,9 @@ pub enum CliError {
     /// A pasted file could not be read as text.
     #[error(transparent)]
     Paste(#[from] crate::paste::PasteError),
+    /// A screenshot could not be read.
+    #[error(transparent)]
+    Ocr(#[from] crate::ocr::OcrError),
     /// Reading or writing failed. The message names only what; the cause is the source, so
     /// an error chain (`{:#}`) shows it once.
     #[error("{what}")]
@@ -393,15 +398,23 @@ fn ask_input(text: Option<&str>, file: Option<&Path>) -> Result<Option<Pasted>, 
     if let Some(path) = file {
         let what = format!("cannot read {}", path.display());
         let f = std::fs::File::open(path).map_err(io(what.clone()))?;
-        let (bytes, truncated) = paste::read_capped(f).map_err(io(what))?;
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| path.display().to_string());
-        if truncated {
-            eprintln!("reqdoctor: {name}: only the first 256 KB were read");
+        if ocr::AVAILABLE && paste::Kind::from_name(&name) == Some(paste::Kind::Image) {
+            let mut bytes = Vec::new();
+            f.take(ocr::MAX_IMAGE_BYTES as u64 + 1)
+                .read_to_end(&mut bytes)
+                .map_err(io(what))?;
+            pieces.push(ocr::read_image(&name, &bytes)?.into_piece());
+        } else {
+            let (bytes, truncated) = paste::read_capped(f).map_err(io(what))?;
+            if truncated {
+                eprintln!("reqdoctor: {name}: only the first 256 KB were read");
+            }
+            pieces.push(paste::read_named(&name, &bytes, truncated)?);
         }
-        pieces.push(paste::read_named(&name, &bytes, truncated)?);
     }
     if message.trim().is_empty() && pieces.iter().all(|p| p.lines.is_empty()) {
         eprintln!("reqdoctor: nothing to ask: give TEXT, `-` for standard input, or --file PATH");
@@ -435,7 +448,7 @@ fn ask(
 ) -> Result<ExitCode, CliError> {
     let text = pasted.text();
     let lang = lang.unwrap_or_else(|| Lang::detect(text));
-    let lookup = matcher.lookup(text, DEFAULT_LOOKUP_CONFIDENCE);
+    let lookup = crate::ocr::gate::lookup(matcher, pasted, DEFAULT_LOOKUP_CONFIDENCE);
     let matches = &lookup.matches;
     let knowledge = matcher.knowledge();
     let mut out = std::io::stdout().lock();

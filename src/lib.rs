@@ -13,6 +13,7 @@ pub mod knowledge;
 pub mod load;
 pub mod matcher;
 pub mod metrics;
+pub mod ocr;
 pub mod paste;
 pub mod reply;
 pub mod report;

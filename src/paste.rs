@@ -111,6 +111,17 @@ impl fmt::Display for Locus {
     }
 }
 
+/// How a piece's text was obtained, which says how far it can be trusted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Source {
+    /// Text someone pasted or attached: their own words and logs.
+    #[default]
+    Text,
+    /// Text read from a screenshot by OCR: noisy, and not a question (see
+    /// [`crate::ocr::gate`]).
+    Ocr,
+}
+
 /// One readable file: its lines worth matching, each with its position.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Piece {
@@ -120,6 +131,8 @@ pub struct Piece {
     pub lines: Vec<(Position, String)>,
     /// Whether the file was longer than [`MAX_READ_BYTES`] and only its start was read.
     pub truncated: bool,
+    /// Where the text came from.
+    pub source: Source,
 }
 
 /// Reads at most [`MAX_READ_BYTES`] from `r`, and says whether there was more.
@@ -173,6 +186,7 @@ pub fn read(name: &str, kind: Kind, bytes: &[u8], truncated: bool) -> Result<Pie
         name: name.into(),
         lines,
         truncated,
+        source: Source::Text,
     })
 }
 
@@ -239,6 +253,7 @@ struct Span {
     start: usize,
     end: usize,
     locus: Locus,
+    source: Source,
 }
 
 /// The message's own text and its files, joined for the matcher, with provenance.
@@ -246,6 +261,8 @@ struct Span {
 pub struct Pasted {
     text: String,
     spans: Vec<Span>,
+    /// The same without the OCR'd pieces, when there are any.
+    plain: Option<Box<Pasted>>,
 }
 
 impl Pasted {
@@ -253,6 +270,14 @@ impl Pasted {
     /// the matcher reads ([`MAX_INPUT_BYTES`]), each file keeps its share, its error-looking
     /// lines first, so an error deep in a long log is still seen.
     pub fn new(message: &str, pieces: &[Piece]) -> Pasted {
+        let plain = pieces.iter().any(|p| p.source == Source::Ocr).then(|| {
+            let text: Vec<Piece> = pieces
+                .iter()
+                .filter(|p| p.source != Source::Ocr)
+                .cloned()
+                .collect();
+            Box::new(Pasted::new(message, &text))
+        });
         let mut text = message.to_string();
         let mut spans = Vec::new();
         let room = MAX_INPUT_BYTES.saturating_sub(message.len());
@@ -278,10 +303,32 @@ impl Pasted {
                         name: p.name.clone(),
                         position: pos.clone(),
                     },
+                    source: p.source,
                 });
             }
         }
-        Pasted { text, spans }
+        Pasted { text, spans, plain }
+    }
+
+    /// The message and its text files without what OCR read (itself when nothing was).
+    pub fn without_ocr(&self) -> &Pasted {
+        self.plain.as_deref().unwrap_or(self)
+    }
+
+    /// Whether any line came from OCR.
+    pub fn has_ocr(&self) -> bool {
+        self.plain.is_some()
+    }
+
+    /// Whether a piece of evidence lies in a line read by OCR.
+    pub fn from_ocr(&self, e: &Evidence) -> bool {
+        if e.end == 0 && e.start == 0 {
+            return false;
+        }
+        let i = self.spans.partition_point(|s| s.end < e.start);
+        self.spans
+            .get(i)
+            .is_some_and(|s| s.start <= e.start && e.start <= s.end && s.source == Source::Ocr)
     }
 
     /// The text to match.

@@ -581,6 +581,7 @@ fn ask_file_refuses_binary_images_and_missing_files_clearly() {
         "{err}"
     );
 
+    // A PNG signature and nothing more: refused without OCR, undecodable with it.
     let (_d, path) = pasted_file("shot.png", b"\x89PNG\r\n\x1a\n");
     let o = bin()
         .args(["ask", "--file", path.to_str().unwrap()])
@@ -588,7 +589,11 @@ fn ask_file_refuses_binary_images_and_missing_files_clearly() {
         .unwrap();
     assert_ne!(o.status.code(), Some(0));
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("`ocr` feature"), "{err}");
+    if cfg!(feature = "ocr") {
+        assert!(err.contains("shot.png: skipped"), "{err}");
+    } else {
+        assert!(err.contains("`ocr` feature"), "{err}");
+    }
 
     let o = bin()
         .args(["ask", "--file", "/nonexistent/dir/app.log"])
@@ -605,4 +610,29 @@ fn ask_file_refuses_binary_images_and_missing_files_clearly() {
     let o = bin().arg("ask").output().unwrap();
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("nothing to ask"));
+}
+
+/// With the `ocr` feature, `ask --file` reads a screenshot and names the entry as `ask
+/// --json` does; the evidence names the image and its line.
+#[cfg(feature = "ocr")]
+#[test]
+fn ask_file_reads_a_screenshot() {
+    let shot = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/ocr/alipay-error-14-light.png");
+    let (o, v) = ask_json(&["--file", shot.to_str().unwrap()]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(v["id"], "alipay.error.14", "{v}");
+    assert!(
+        v["evidence"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["attachment"] == "alipay-error-14-light.png" && e["line"].is_u64()),
+        "{v}"
+    );
 }

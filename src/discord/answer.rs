@@ -102,13 +102,20 @@ fn diagnose_in(
     }
     let mut answered = false;
     let mut uncovered = None;
+    // Text read from screenshots answers only on strong evidence (see [`crate::ocr::gate`]).
     let (matches, worth_review, maybe) = match mode {
         Mode::Auto => {
-            let a = matcher.assess(text, thresholds.auto, channel);
+            let a = match pasted {
+                Some(p) => crate::ocr::gate::assess(matcher, p, thresholds.auto, channel),
+                None => matcher.assess(text, thresholds.auto, channel),
+            };
             (a.answers, a.looks_like_request_error, a.maybe)
         }
         Mode::Lookup => {
-            let l = matcher.lookup(text, thresholds.lookup);
+            let l = match pasted {
+                Some(p) => crate::ocr::gate::lookup(matcher, p, thresholds.lookup),
+                None => matcher.lookup(text, thresholds.lookup),
+            };
             answered = l.answered;
             uncovered = l.uncovered_platform;
             (l.matches, false, None)

@@ -53,9 +53,9 @@ impl Fetcher {
         (under(&self.cdn) || under(&self.api)).then(|| url.to_string())
     }
 
-    /// The body of `url`, at most [`MAX_READ_BYTES`] of it (streamed; the rest is never
-    /// read), and whether there was more.
-    async fn fetch(&self, url: &str) -> Result<(Vec<u8>, bool), String> {
+    /// The body of `url`, at most `cap` bytes of it (streamed; the rest is never read), and
+    /// whether there was more.
+    pub(super) async fn fetch(&self, url: &str, cap: usize) -> Result<(Vec<u8>, bool), String> {
         let get = async {
             let mut res = self
                 .client
@@ -69,8 +69,8 @@ impl Fetcher {
             let mut body = Vec::new();
             while let Some(chunk) = res.chunk().await.map_err(|e| e.to_string())? {
                 body.extend_from_slice(&chunk);
-                if body.len() > MAX_READ_BYTES {
-                    body.truncate(MAX_READ_BYTES);
+                if body.len() > cap {
+                    body.truncate(cap);
                     return Ok((body, true));
                 }
             }
@@ -97,7 +97,7 @@ impl Fetcher {
             };
             let (this, name, kind) = (self.clone(), a.filename.clone(), readable(a));
             set.spawn(async move {
-                let got = match this.fetch(&url).await {
+                let got = match this.fetch(&url, MAX_READ_BYTES).await {
                     Ok((bytes, cut)) => paste::read(&name, kind.unwrap_or(Kind::Text), &bytes, cut)
                         .map_err(|e| e.to_string()),
                     Err(e) => Err(format!("{name}: {e}")),

@@ -4,7 +4,8 @@
 //! each: [`config`] (settings and token), [`guilds`] (each server's settings over the
 //! defaults), [`policy`] (when to speak), [`answer`] (what to say), [`embed`] (how it looks),
 //! [`buttons`], [`tracker`] (reply ↔ question), [`edits`] (edited and deleted questions),
-//! [`question`] (what a message is matched on: text, forum title, attachments),
+//! [`question`] (what a message is matched on: text, forum title, attachments), [`images`]
+//! (screenshots through OCR),
 //! [`maybe`] (💡 offers of near misses), [`channels`] (thread parents, forum posts), [`rest`]
 //! (retried REST calls), [`reload`] (knowledge hot reload), [`events`], [`commands`] and
 //! [`settings`] (`/reqdoctor`). What the bot learns goes to the [`crate::store`].
@@ -21,6 +22,7 @@ pub mod edits;
 pub mod embed;
 pub mod events;
 pub mod guilds;
+pub mod images;
 pub mod maybe;
 pub mod policy;
 pub mod question;
@@ -139,6 +141,8 @@ pub struct Shared {
     pub channels: channels::ChannelKinds,
     /// Fetches messages' text attachments.
     pub attachments: attachments::Fetcher,
+    /// Reads messages' screenshots (in a build with the `ocr` feature).
+    pub images: images::Reader,
     /// The knowledge directory (None: the knowledge built into the binary).
     pub knowledge_dir: Option<PathBuf>,
     /// Held while a reload runs, so reloads never overlap.
@@ -213,6 +217,7 @@ impl Data {
         });
         let attachments =
             attachments::Fetcher::new(settings.cdn_url.clone(), settings.discord_api.clone());
+        let images = images::Reader::new(attachments.clone(), images::default_jobs());
         Data(Arc::new(Shared {
             matcher: ArcSwap::from_pointee(matcher),
             settings,
@@ -223,6 +228,7 @@ impl Data {
             guilds: GuildCache::default(),
             channels: channels::ChannelKinds::default(),
             attachments,
+            images,
             knowledge_dir,
             reloading: tokio::sync::Mutex::new(()),
             drain: drain::Drain::default(),
@@ -341,6 +347,7 @@ impl Bot {
         };
 
         let data = Data::new(setup);
+        images::warm_up();
         let setup_data = data.clone();
         let framework = poise::Framework::builder()
             .options(poise::FrameworkOptions {

@@ -1,6 +1,7 @@
 //! What a message is matched on: its own text (the bot's mention removed when it asked the
 //! bot), a forum post's title before the post's opening message (the title is often the
-//! question), and its text attachments. New and edited messages are read the same way.
+//! question), its text attachments and (with OCR) its screenshots. New and edited messages
+//! are read the same way.
 
 use poise::serenity_prelude as serenity;
 use serenity::{Attachment, ChannelId, Context, GuildId};
@@ -53,7 +54,13 @@ pub async fn read(ctx: &Context, data: &Data, parts: Parts<'_>) -> Question {
     let pieces = if parts.attachments.is_empty() {
         Vec::new()
     } else {
-        data.attachments.read(parts.attachments).await
+        // Text files and screenshots at once; screenshots go last (see `crate::ocr::gate`).
+        let (mut text, images) = tokio::join!(
+            data.attachments.read(parts.attachments),
+            data.images.read(parts.attachments)
+        );
+        text.extend(images);
+        text
     };
     let pasted = Pasted::new(&own, &pieces);
     Question { own, pasted }

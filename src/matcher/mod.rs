@@ -1664,6 +1664,8 @@ const CONTRASTS: &[&str] = &[
     "然而",
     "还是不行",
     "还是会",
+    "又好了",
+    "又正常",
     " but ",
     "however",
     " still ",

@@ -1869,6 +1869,29 @@ mod tests {
     }
 
     #[test]
+    fn reports_about_the_past_and_the_apps_own_codes_stay_silent() {
+        let m = bundled();
+        let silent = |t: &str, ch: Channel| m.find_in(t, Mode::Auto, ch).is_empty();
+        let weekly =
+            "周报：\n1. 小程序首页改版完成\n2. 支付宝小程序上线审核中（error 1 个是文案问题）";
+        assert!(silent(weekly, Channel::Team));
+        assert!(silent(
+            "错误码 12 是我们自己业务的 表示库存不足",
+            Channel::Team
+        ));
+        // The same code asked about is still answered.
+        assert!(!silent(
+            "支付宝小程序 my.request 错误码 12 怎么回事",
+            Channel::Team
+        ));
+        // "works when debugging is on" is the symptom, not a fix.
+        assert!(!silent(
+            "开发者工具里好好的 手机预览就请求失败 打开调试又好了",
+            Channel::Support
+        ));
+    }
+
+    #[test]
     fn a_bare_errno_is_read_in_a_support_channel_question() {
         let m = bundled();
         let ids = |t: &str, ch: Channel| -> Vec<String> {

@@ -12,7 +12,7 @@ use criterion::{criterion_group, criterion_main, Criterion};
 #[path = "../tests/ocr_render/mod.rs"]
 mod ocr_render;
 
-use ocr_render::{screenshot_sized, Line, DARK, LIGHT};
+use ocr_render::{screenshot_sized, Line, DARK, LIGHT, PHONE_DIALOG};
 use reqdoctor::ocr;
 
 fn desktop() -> Vec<u8> {
@@ -39,16 +39,7 @@ fn desktop() -> Vec<u8> {
 }
 
 fn phone() -> Vec<u8> {
-    let lines = [
-        Line::Plain("12:41                    5G"),
-        Line::Plain("提示"),
-        Line::Plain("网络请求失败，请稍后重试"),
-        Line::Error("my.request:fail"),
-        Line::Error(r#"{"error":19,"#),
-        Line::Error(r#""errorMessage":"http status error"}"#),
-        Line::Plain("确定"),
-    ];
-    screenshot_sized(&lines, LIGHT, 30.0, 750, 1334)
+    screenshot_sized(&PHONE_DIALOG, LIGHT, 30.0, 750, 1334)
 }
 
 fn bench(c: &mut Criterion) {

@@ -9,8 +9,8 @@ mod fake_discord;
 use std::time::Duration;
 
 use bot_harness::*;
-use fake_discord::{attachment, message, with, Served};
-use serde_json::{json, Value};
+use fake_discord::{attachment, message, Served};
+use serde_json::json;
 
 fn served(body: &[u8]) -> Served {
     Served {
@@ -18,25 +18,6 @@ fn served(body: &[u8]) -> Served {
         body: body.to_vec(),
         delay: Duration::ZERO,
     }
-}
-
-/// A message by alice in the support channel with these attachments.
-fn with_files(id: u64, content: &str, files: Vec<Value>) -> Value {
-    with(
-        message(id, content),
-        &[("attachments", Value::Array(files))],
-    )
-}
-
-/// A bot on the bundled knowledge whose CDN is the fake, with no cooldown or per-user
-/// limit (several messages here get the same answer on purpose).
-async fn start_cdn() -> Running {
-    start_bundled(|s| {
-        s.cdn_url = s.discord_api.clone();
-        s.cooldown = Duration::ZERO;
-        s.user_limit = 1000;
-    })
-    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

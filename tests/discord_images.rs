@@ -9,7 +9,7 @@ mod fake_discord;
 use std::time::Duration;
 
 use bot_harness::*;
-use fake_discord::{attachment, message, with, Served};
+use fake_discord::{attachment, message, Served};
 use serde_json::Value;
 
 /// OCR in a debug build on a busy machine takes seconds per image: a hang guard, not a
@@ -35,22 +35,6 @@ fn served(body: Vec<u8>, delay: Duration) -> Served {
         body,
         delay,
     }
-}
-
-fn with_files(id: u64, content: &str, files: Vec<Value>) -> Value {
-    with(
-        message(id, content),
-        &[("attachments", Value::Array(files))],
-    )
-}
-
-async fn start_cdn() -> Running {
-    start_bundled(|s| {
-        s.cdn_url = s.discord_api.clone();
-        s.cooldown = Duration::ZERO;
-        s.user_limit = 1000;
-    })
-    .await
 }
 
 /// The first reply to `trigger`, waiting as long as OCR may take.

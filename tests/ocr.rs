@@ -6,7 +6,7 @@ mod ocr_render;
 
 use std::sync::{Arc, OnceLock};
 
-use ocr_render::{console, screenshot, Line, Theme, DARK, LIGHT};
+use ocr_render::{console, screenshot, Line, Theme, DARK, LIGHT, PHONE_DIALOG};
 use reqdoctor::knowledge::Knowledge;
 use reqdoctor::matcher::{Channel, Matcher, DEFAULT_AUTO_THRESHOLD, DEFAULT_LOOKUP_CONFIDENCE};
 use reqdoctor::ocr::{self, gate, OcrError};
@@ -89,16 +89,7 @@ fn a_chinese_domain_list_error_light_and_dark() {
 
 /// A phone screenshot: large type, a Chinese dialog around the error.
 fn phone_shot(theme: Theme) -> Vec<u8> {
-    let lines = [
-        Line::Plain("12:41                    5G"),
-        Line::Plain("提示"),
-        Line::Plain("网络请求失败，请稍后重试"),
-        Line::Error("my.request:fail"),
-        Line::Error(r#"{"error":19,"#),
-        Line::Error(r#""errorMessage":"http status error"}"#),
-        Line::Plain("确定"),
-    ];
-    screenshot(&lines, theme, 30.0, 750)
+    screenshot(&PHONE_DIALOG, theme, 30.0, 750)
 }
 
 #[test]

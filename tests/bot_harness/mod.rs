@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::common::db::TestDb;
-use crate::fake_discord::{self, fixture, ids::*, message, sf, FakeDiscord, Recorded};
+use crate::fake_discord::{self, fixture, ids::*, message, sf, with, FakeDiscord, Recorded};
 use reqdoctor::discord::{Bot, BotError, Settings, Setup, Stopper, Token};
 use reqdoctor::knowledge::Knowledge;
 use reqdoctor::matcher::Matcher;
@@ -117,6 +117,25 @@ pub async fn start_knowledge(
         task,
         _db: None,
     }
+}
+
+/// A message by alice in the support channel with these attachments.
+pub fn with_files(id: u64, content: &str, files: Vec<Value>) -> Value {
+    with(
+        message(id, content),
+        &[("attachments", Value::Array(files))],
+    )
+}
+
+/// A bot on the bundled knowledge whose CDN is the fake, with no cooldown or per-user
+/// limit (several messages in the attachment tests get the same answer on purpose).
+pub async fn start_cdn() -> Running {
+    start_bundled(|s| {
+        s.cdn_url = s.discord_api.clone();
+        s.cooldown = Duration::ZERO;
+        s.user_limit = 1000;
+    })
+    .await
 }
 
 pub async fn start() -> Running {

@@ -142,6 +142,17 @@ pub fn screenshot_sized(
     png
 }
 
+/// A phone's error dialog: large type, Chinese around an Alipay fail object (error 19).
+pub const PHONE_DIALOG: [Line<'static>; 7] = [
+    Line::Plain("12:41                    5G"),
+    Line::Plain("提示"),
+    Line::Plain("网络请求失败，请稍后重试"),
+    Line::Error("my.request:fail"),
+    Line::Error(r#"{"error":19,"#),
+    Line::Error(r#""errorMessage":"http status error"}"#),
+    Line::Plain("确定"),
+];
+
 /// The tool bar and file lines a real console shows around an error: OCR noise.
 pub fn console<'a>(errors: &[&'a str]) -> Vec<Line<'a>> {
     let mut lines = vec![

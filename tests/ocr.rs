@@ -176,8 +176,13 @@ fn fixture_path(name: &str) -> std::path::PathBuf {
         .join(name)
 }
 
+/// The committed fixtures are answered. With `REQDOCTOR_WRITE_FIXTURES=1` they are first
+/// rendered and written again (after a change to the renderer or the fonts).
 #[test]
 fn committed_fixtures_are_answered() {
+    if std::env::var_os("REQDOCTOR_WRITE_FIXTURES").is_some() {
+        write_fixtures();
+    }
     for (name, id) in FIXTURES {
         let bytes = std::fs::read(fixture_path(name)).unwrap();
         let p = pasted("", name, &bytes);
@@ -185,9 +190,6 @@ fn committed_fixtures_are_answered() {
     }
 }
 
-/// Writes the fixtures again (`cargo test --features ocr --test ocr -- --ignored`).
-#[test]
-#[ignore]
 fn write_fixtures() {
     let zh = console_shot(
         "request:fail https://api.example.com 不在以下 request 合法域名列表中",

@@ -13,6 +13,8 @@ use crate::knowledge::Knowledge;
 #[derive(Debug, Clone, Default)]
 pub struct Counterparts {
     of: Vec<Vec<u32>>,
+    /// Whether any entry has one: most knowledge sets skip the pass on every message.
+    any: bool,
 }
 
 impl Counterparts {
@@ -27,7 +29,8 @@ impl Counterparts {
                 }
             }
         }
-        Counterparts { of }
+        let any = of.iter().any(|v| !v.is_empty());
+        Counterparts { of, any }
     }
 
     /// The entries that stand for `entry` on their own platforms.
@@ -35,9 +38,9 @@ impl Counterparts {
         self.of.get(entry as usize).map_or(&[], Vec::as_slice)
     }
 
-    /// Whether any entry has a counterpart (most messages then skip the pass).
+    /// Whether no entry has a counterpart (messages then skip the pass).
     pub fn is_empty(&self) -> bool {
-        self.of.iter().all(Vec::is_empty)
+        !self.any
     }
 }
 
